@@ -1,0 +1,21 @@
+package dev.pricingengine.api.price;
+
+import dev.pricingengine.common.catalog.Product;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+
+/**
+ * Body of the prototype-compatible {@code POST /api/v1/price}.
+ *
+ * @param productId the product
+ * @param userLocation the caller's location, for example {@code NY}
+ * @param isPrimeMember whether the caller is a member
+ */
+record PriceRequest(@NotNull @Pattern(regexp = Product.ID_REGEX) String productId,
+		@Pattern(regexp = PriceController.LOCATION_REGEX) String userLocation, Boolean isPrimeMember) {
+
+	boolean member() {
+		return Boolean.TRUE.equals(this.isPrimeMember);
+	}
+
+}

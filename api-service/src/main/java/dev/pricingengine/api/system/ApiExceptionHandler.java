@@ -1,0 +1,44 @@
+package dev.pricingengine.api.system;
+
+import java.net.URI;
+
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisConnectionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.reactive.result.method.annotation.ResponseEntityExceptionHandler;
+
+/**
+ * Every error as an RFC 9457 problem detail. Spring's handler covers bad requests
+ * (malformed or oversized bodies, failed validation, wrong parameter types) and our own
+ * {@code ErrorResponseException}s; this adds Redis being unreachable, which is retryable
+ * (503).
+ */
+@RestControllerAdvice
+class ApiExceptionHandler extends ResponseEntityExceptionHandler {
+
+	private static final Logger logger = LoggerFactory.getLogger(ApiExceptionHandler.class);
+
+	private static final String RETRY_AFTER_SECONDS = "1";
+
+	@ExceptionHandler({ RedisConnectionException.class, RedisCommandTimeoutException.class })
+	Mono<ResponseEntity<ProblemDetail>> redisUnavailable(RuntimeException ex) {
+		logger.warn("Redis unavailable: {}", ex.getMessage());
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
+				"The price store is unavailable; retry shortly");
+		problem.setTitle("Price store unavailable");
+		problem.setType(URI.create("urn:pricing:problem:store-unavailable"));
+		return Mono.just(ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+			.header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS)
+			.body(problem));
+	}
+
+}

@@ -1,0 +1,22 @@
+package dev.pricingengine.api.system;
+
+import java.util.Map;
+
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * A constant answer that touches nothing: a liveness probe for load balancers, and the
+ * baseline the read-path benchmark compares the price endpoint with.
+ */
+@RestController
+class PingController {
+
+	private static final Map<String, String> PONG = Map.of("status", "ok");
+
+	@GetMapping("/api/v1/ping")
+	Map<String, String> ping() {
+		return PONG;
+	}
+
+}

@@ -1,0 +1,65 @@
+package dev.pricingengine.common.redis;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.reactive.RedisScriptingReactiveCommands;
+import reactor.core.publisher.Flux;
+
+/**
+ * A Lua script run by its SHA-1 ({@code EVALSHA}), sent in full only when the server does
+ * not know it yet (after a restart or failover), so each call is a single round trip.
+ */
+public final class LuaScript {
+
+	private final String source;
+
+	private final String sha1;
+
+	private LuaScript(String source) {
+		this.source = source;
+		this.sha1 = sha1Hex(source);
+	}
+
+	/**
+	 * Loads a script from the class path.
+	 * @param resource class path location, for example
+	 * {@code scripts/read-price-inputs.lua}
+	 * @return the script
+	 */
+	public static LuaScript fromClasspath(String resource) {
+		try (InputStream in = LuaScript.class.getClassLoader().getResourceAsStream(resource)) {
+			if (in == null) {
+				throw new IllegalArgumentException("No Lua script at classpath:" + resource);
+			}
+			return new LuaScript(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	public <T> Flux<T> run(RedisScriptingReactiveCommands<String, String> commands, ScriptOutputType type,
+			String[] keys, String... args) {
+		return commands.<T>evalsha(this.sha1, type, keys, args)
+			.onErrorResume(RedisNoScriptException.class, (ex) -> commands.eval(this.source, type, keys, args));
+	}
+
+	private static String sha1Hex(String text) {
+		try {
+			return HexFormat.of()
+				.formatHex(MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8)));
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException("SHA-1 is required by the Java platform", ex);
+		}
+	}
+
+}

@@ -1,0 +1,57 @@
+package dev.pricingengine.common.redis;
+
+import org.springframework.util.Assert;
+
+/**
+ * The Redis key schema, all under one configurable prefix so that several deployments (or
+ * test runs) can share a server without touching each other's keys.
+ */
+public final class RedisKeys {
+
+	private final String prefix;
+
+	public RedisKeys(String prefix) {
+		Assert.hasText(prefix, "prefix must not be empty");
+		this.prefix = prefix;
+	}
+
+	public String prefix() {
+		return this.prefix;
+	}
+
+	/** Hash holding one catalog product. */
+	public String product(String productId) {
+		return this.prefix + "product:" + productId;
+	}
+
+	/** Set of the product ids of one category. */
+	public String category(String category) {
+		return this.prefix + "category:" + category;
+	}
+
+	/** Set of all category names. */
+	public String categories() {
+		return this.prefix + "categories";
+	}
+
+	/** Hash of demand factors and the sequence numbers that set them. */
+	public String market() {
+		return this.prefix + "market";
+	}
+
+	/** String holding the encoded market price of one product. */
+	public String price(String productId) {
+		return this.prefix + "price:" + productId;
+	}
+
+	/** List staging one catalog import before it is applied. */
+	public String catalogImport(String importId) {
+		return this.prefix + "catalog-import:" + importId;
+	}
+
+	/** Marker taken by the API replica that seeds the demo catalog. */
+	public String demoSeed() {
+		return this.prefix + "demo-seed";
+	}
+
+}

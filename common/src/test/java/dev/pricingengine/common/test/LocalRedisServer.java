@@ -1,0 +1,180 @@
+package dev.pricingengine.common.test;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import redis.embedded.RedisServer;
+
+/**
+ * A real {@code redis-server} process on a free loopback port, for tests that run without
+ * a Docker engine or need a server of their own (to stop it, or to configure it). Uses
+ * the {@code redis-server} on the {@code PATH} when there is one, otherwise the binary
+ * shipped in the embedded-redis artifact.
+ */
+public final class LocalRedisServer implements AutoCloseable {
+
+	private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
+
+	private final int port;
+
+	private final Process process;
+
+	private final RedisServer embedded;
+
+	private LocalRedisServer(int port, Process process, RedisServer embedded) {
+		this.port = port;
+		this.process = process;
+		this.embedded = embedded;
+	}
+
+	/**
+	 * Starts a server with persistence off.
+	 * @param extraSettings further settings as {@code name value} pairs, for example
+	 * {@code "requirepass secret"}
+	 * @return the running server
+	 */
+	public static LocalRedisServer start(String... extraSettings) {
+		int port = freePort();
+		List<String> settings = new ArrayList<>(List.of("bind 127.0.0.1", "save \"\"", "appendonly no"));
+		settings.addAll(List.of(extraSettings));
+		try {
+			Optional<Path> binary = redisServerOnPath();
+			LocalRedisServer server;
+			if (binary.isPresent()) {
+				List<String> command = new ArrayList<>(
+						List.of(binary.get().toString(), "--port", String.valueOf(port)));
+				for (String setting : settings) {
+					String[] nameAndValue = setting.split(" ", 2);
+					command.add("--" + nameAndValue[0]);
+					command.add(nameAndValue[1].equals("\"\"") ? "" : nameAndValue[1]);
+				}
+				Process process = new ProcessBuilder(command).redirectErrorStream(true)
+					.redirectOutput(ProcessBuilder.Redirect.DISCARD)
+					.start();
+				server = new LocalRedisServer(port, process, null);
+			}
+			else {
+				var builder = RedisServer.newRedisServer().port(port);
+				settings.forEach(builder::setting);
+				RedisServer embedded = builder.build();
+				embedded.start();
+				server = new LocalRedisServer(port, null, embedded);
+			}
+			server.awaitReady();
+			return server;
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Could not start redis-server on port " + port, ex);
+		}
+	}
+
+	public String host() {
+		return "127.0.0.1";
+	}
+
+	public int port() {
+		return this.port;
+	}
+
+	@Override
+	public void close() {
+		if (this.process != null) {
+			this.process.destroy();
+			try {
+				if (!this.process.waitFor(10, TimeUnit.SECONDS)) {
+					this.process.destroyForcibly();
+				}
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				this.process.destroyForcibly();
+			}
+		}
+		else {
+			try {
+				this.embedded.stop();
+			}
+			catch (IOException ex) {
+				throw new IllegalStateException("Could not stop embedded redis-server", ex);
+			}
+		}
+	}
+
+	private void awaitReady() throws IOException {
+		long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+		IOException last = null;
+		while (System.nanoTime() < deadline) {
+			if (this.process != null && !this.process.isAlive()) {
+				throw new IOException("redis-server exited with " + this.process.exitValue());
+			}
+			try (Socket socket = new Socket()) {
+				socket.connect(new InetSocketAddress(host(), this.port), 500);
+				// Any reply (PONG or NOAUTH) proves the server is serving.
+				OutputStream out = socket.getOutputStream();
+				out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+				out.flush();
+				InputStream in = socket.getInputStream();
+				if (in.read() != -1) {
+					return;
+				}
+			}
+			catch (IOException ex) {
+				last = ex;
+			}
+			waitBriefly();
+		}
+		close();
+		throw new IOException("redis-server did not answer on port " + this.port + " within " + START_TIMEOUT, last);
+	}
+
+	private static void waitBriefly() {
+		try {
+			LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+		}
+		finally {
+			if (Thread.interrupted()) {
+				Thread.currentThread().interrupt();
+			}
+		}
+	}
+
+	static Optional<Path> redisServerOnPath() {
+		String path = System.getenv("PATH");
+		if (path == null) {
+			return Optional.empty();
+		}
+		for (String dir : path.split(File.pathSeparator)) {
+			Path candidate = Path.of(dir, "redis-server");
+			if (Files.isExecutable(candidate)) {
+				return Optional.of(candidate);
+			}
+		}
+		return Optional.empty();
+	}
+
+	private static int freePort() {
+		try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+			socket.setReuseAddress(true);
+			return socket.getLocalPort();
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("No free port", ex);
+		}
+	}
+
+}
