@@ -9,7 +9,7 @@ import dev.pricingengine.common.catalog.ProductCodec;
 import dev.pricingengine.common.redis.LuaScript;
 import dev.pricingengine.common.redis.RedisKeys;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
+import dev.pricingengine.api.system.SharedRedisConnection;
 import io.lettuce.core.api.reactive.RedisReactiveCommands;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -32,17 +32,17 @@ class CatalogRepository {
 
 	private static final Duration STAGING_TTL = Duration.ofHours(1);
 
-	private final RedisReactiveCommands<String, String> redis;
+	private final SharedRedisConnection redisConnection;
 
 	private final RedisKeys keys;
 
-	CatalogRepository(StatefulRedisConnection<String, String> redisConnection, RedisKeys keys) {
-		this.redis = redisConnection.reactive();
+	CatalogRepository(SharedRedisConnection redisConnection, RedisKeys keys) {
+		this.redisConnection = redisConnection;
 		this.keys = keys;
 	}
 
 	Mono<Product> find(String productId) {
-		return this.redis.hmget(this.keys.product(productId), ProductCodec.FIELDS.toArray(String[]::new))
+		return redis().hmget(this.keys.product(productId), ProductCodec.FIELDS.toArray(String[]::new))
 			.collectList()
 			.filter((values) -> values.get(0).hasValue())
 			.map((values) -> ProductCodec.fromValues(productId,
@@ -50,7 +50,7 @@ class CatalogRepository {
 	}
 
 	Mono<Boolean> isEmpty() {
-		return this.redis.exists(this.keys.categories()).map((count) -> count == 0);
+		return redis().exists(this.keys.categories()).map((count) -> count == 0);
 	}
 
 	/**
@@ -61,13 +61,13 @@ class CatalogRepository {
 	Mono<Long> importAll(Flux<Product> products) {
 		return Mono.usingWhen(Mono.just(this.keys.catalogImport(UUID.randomUUID().toString())),
 				(staging) -> stage(staging, products).flatMap((count) -> apply(staging, count).thenReturn(count)),
-				this.redis::del, (staging, error) -> this.redis.del(staging), this.redis::del);
+				this::discard, (staging, error) -> discard(staging), this::discard);
 	}
 
 	private Mono<Long> stage(String staging, Flux<Product> products) {
 		return products.buffer(STAGE_BATCH)
-			.concatMap((batch) -> this.redis.rpush(staging, flatten(batch))
-				.then(this.redis.pexpire(staging, STAGING_TTL))
+			.concatMap((batch) -> redis().rpush(staging, flatten(batch))
+				.then(redis().pexpire(staging, STAGING_TTL))
 				.thenReturn((long) batch.size()))
 			.reduce(0L, Long::sum);
 	}
@@ -75,10 +75,14 @@ class CatalogRepository {
 	private Mono<Void> apply(String staging, long count) {
 		String[] scriptKeys = { staging, this.keys.categories() };
 		return Flux.range(0, (int) ((count + APPLY_BATCH - 1) / APPLY_BATCH))
-			.concatMap((chunk) -> APPLY_IMPORT.<Long>run(this.redis, ScriptOutputType.INTEGER, scriptKeys,
+			.concatMap((chunk) -> APPLY_IMPORT.<Long>run(redis(), ScriptOutputType.INTEGER, scriptKeys,
 					this.keys.product(""), this.keys.category(""), this.keys.price(""),
 					String.valueOf((long) chunk * APPLY_BATCH), String.valueOf(APPLY_BATCH)))
 			.then();
+	}
+
+	private Mono<Long> discard(String staging) {
+		return redis().del(staging);
 	}
 
 	private static String[] flatten(List<Product> batch) {
@@ -92,6 +96,10 @@ class CatalogRepository {
 			entries[i++] = product.ceilingPrice().toPlainString();
 		}
 		return entries;
+	}
+
+	private RedisReactiveCommands<String, String> redis() {
+		return this.redisConnection.connection().reactive();
 	}
 
 }

@@ -4,7 +4,7 @@ import java.time.Duration;
 
 import dev.pricingengine.common.redis.RedisKeys;
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
+import dev.pricingengine.api.system.SharedRedisConnection;
 import io.lettuce.core.api.reactive.RedisReactiveCommands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,16 +27,16 @@ class DemoCatalogSeeder implements ApplicationRunner {
 
 	private final CatalogRepository catalog;
 
-	private final RedisReactiveCommands<String, String> redis;
+	private final SharedRedisConnection redisConnection;
 
 	private final RedisKeys keys;
 
 	private final int demoSize;
 
-	DemoCatalogSeeder(CatalogRepository catalog, StatefulRedisConnection<String, String> redisConnection,
-			RedisKeys keys, CatalogProperties properties) {
+	DemoCatalogSeeder(CatalogRepository catalog, SharedRedisConnection redisConnection, RedisKeys keys,
+			CatalogProperties properties) {
 		this.catalog = catalog;
-		this.redis = redisConnection.reactive();
+		this.redisConnection = redisConnection;
 		this.keys = keys;
 		this.demoSize = properties.demoSize();
 	}
@@ -48,13 +48,17 @@ class DemoCatalogSeeder implements ApplicationRunner {
 		}
 		Long seeded = this.catalog.isEmpty()
 			.filter(Boolean::booleanValue)
-			.flatMap((empty) -> this.redis.set(this.keys.demoSeed(), "seeding", SetArgs.Builder.nx().ex(SEED_TIMEOUT)))
+			.flatMap((empty) -> redis().set(this.keys.demoSeed(), "seeding", SetArgs.Builder.nx().ex(SEED_TIMEOUT)))
 			.flatMap((taken) -> this.catalog.importAll(DemoCatalog.products(this.demoSize)))
 			.switchIfEmpty(Mono.just(0L))
 			.block(SEED_TIMEOUT);
 		if (seeded != null && seeded > 0) {
 			logger.info("Seeded the empty catalog with {} demo products", seeded);
 		}
+	}
+
+	private RedisReactiveCommands<String, String> redis() {
+		return this.redisConnection.connection().reactive();
 	}
 
 }

@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.pricingengine.api.system.SharedRedisConnection;
 import dev.pricingengine.common.pricing.MarketPrice;
 import dev.pricingengine.common.pricing.MarketPriceCodec;
 import dev.pricingengine.common.redis.RedisKeys;
@@ -20,29 +21,29 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 
-import org.springframework.beans.factory.DisposableBean;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.stereotype.Component;
 
 /**
  * Cached market prices, served from memory when possible and kept fresh by Redis
- * server-assisted client-side caching: the prices are read over a RESP3 connection with
- * {@code CLIENT TRACKING on}, and Redis pushes an invalidation for a key the moment it is
- * rewritten, deleted or expires.
+ * server-assisted client-side caching: prices are read over a dedicated RESP3 connection
+ * with {@code CLIENT TRACKING on}, and Redis pushes an invalidation for a key the moment
+ * it is rewritten, deleted or expires.
  * <p>
  * A value is kept in memory only if no invalidation and no reconnect happened while it
  * was being read: each read first puts a placeholder, an invalidation removes whatever is
- * held for the key, and the reply replaces only its own placeholder. A reconnect drops
- * everything, since the new connection is tracked only once tracking is switched on
- * again.
+ * held for the key, and the reply replaces only its own placeholder. A disconnect drops
+ * everything, and nothing read before tracking is switched on again is kept.
  */
 @Component
-class PriceCache implements DisposableBean {
+class PriceCache implements SmartLifecycle {
 
 	private static final Logger logger = LoggerFactory.getLogger(PriceCache.class);
 
-	private final RedisKeys keys;
+	private final LettuceConnectionFactory connectionFactory;
 
-	private final StatefulRedisConnection<String, String> connection;
+	private final RedisKeys keys;
 
 	private final Cache<String, Object> local;
 
@@ -54,22 +55,18 @@ class PriceCache implements DisposableBean {
 	 */
 	private final AtomicLong epoch = new AtomicLong();
 
+	private volatile StatefulRedisConnection<String, String> connection;
+
 	private volatile boolean tracking;
 
-	PriceCache(RedisClient redisClient, RedisKeys keys, PriceProperties properties) {
+	PriceCache(LettuceConnectionFactory connectionFactory, RedisKeys keys, PriceProperties properties) {
+		this.connectionFactory = connectionFactory;
 		this.keys = keys;
 		this.localEnabled = properties.localCache().enabled();
 		this.local = Caffeine.newBuilder()
 			.maximumSize(properties.localCache().maxEntries())
 			.expireAfterWrite(properties.cacheTtl())
 			.build();
-		this.connection = redisClient.connect(StringCodec.UTF8);
-		if (this.localEnabled) {
-			this.connection.addListener(this::onPushMessage);
-			redisClient.addListener(new TrackingRestorer());
-			this.connection.sync().clientTracking(TrackingArgs.Builder.enabled());
-			this.tracking = true;
-		}
 	}
 
 	/**
@@ -99,13 +96,46 @@ class PriceCache implements DisposableBean {
 		}).doFinally((signal) -> this.local.asMap().remove(key, placeholder));
 	}
 
-	/** Number of prices currently held in memory. */
-	long localSize() {
-		return this.local.asMap().values().stream().filter(MarketPrice.class::isInstance).count();
+	private Mono<MarketPrice> fetch(String key) {
+		StatefulRedisConnection<String, String> current = this.connection;
+		if (current == null) {
+			return Mono.error(new IllegalStateException("The price cache is not started"));
+		}
+		return current.reactive().get(key).map(MarketPriceCodec::decode);
 	}
 
-	private Mono<MarketPrice> fetch(String key) {
-		return this.connection.reactive().get(key).map(MarketPriceCodec::decode);
+	@Override
+	public void start() {
+		RedisClient client = SharedRedisConnection.nativeClient(this.connectionFactory);
+		StatefulRedisConnection<String, String> opened = client.connect(StringCodec.UTF8);
+		if (this.localEnabled) {
+			opened.addListener(this::onPushMessage);
+			client.addListener(new TrackingRestorer(opened));
+			opened.sync().clientTracking(TrackingArgs.Builder.enabled());
+			this.epoch.incrementAndGet();
+			this.tracking = true;
+		}
+		this.connection = opened;
+	}
+
+	@Override
+	public void stop() {
+		StatefulRedisConnection<String, String> current = this.connection;
+		this.connection = null;
+		dropAll();
+		if (current != null) {
+			current.close();
+		}
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.connection != null;
+	}
+
+	@Override
+	public int getPhase() {
+		return this.connectionFactory.getPhase() + 1;
 	}
 
 	private void onPushMessage(PushMessage message) {
@@ -123,9 +153,10 @@ class PriceCache implements DisposableBean {
 		}
 	}
 
-	@Override
-	public void destroy() {
-		this.connection.close();
+	private void dropAll() {
+		this.tracking = false;
+		this.epoch.incrementAndGet();
+		this.local.invalidateAll();
 	}
 
 	/**
@@ -134,22 +165,26 @@ class PriceCache implements DisposableBean {
 	 */
 	private final class TrackingRestorer implements RedisConnectionStateListener {
 
+		private final StatefulRedisConnection<String, String> tracked;
+
+		TrackingRestorer(StatefulRedisConnection<String, String> tracked) {
+			this.tracked = tracked;
+		}
+
 		@Override
 		public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
-			if (handler == PriceCache.this.connection) {
-				PriceCache.this.tracking = false;
-				PriceCache.this.epoch.incrementAndGet();
-				PriceCache.this.local.invalidateAll();
+			if (handler == this.tracked) {
+				dropAll();
 			}
 		}
 
 		@Override
 		public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
-			if (handler == PriceCache.this.connection) {
-				PriceCache.this.connection.reactive().clientTracking(TrackingArgs.Builder.enabled()).subscribe((ok) -> {
+			if (handler == this.tracked && this.tracked.isOpen()) {
+				this.tracked.reactive().clientTracking(TrackingArgs.Builder.enabled()).subscribe((ok) -> {
 					PriceCache.this.epoch.incrementAndGet();
 					PriceCache.this.tracking = true;
-				}, (ex) -> logger.warn("Could not re-enable client tracking; serving prices from Redis", ex));
+				}, (ex) -> logger.warn("Could not switch client tracking on again; serving prices from Redis", ex));
 			}
 		}
 

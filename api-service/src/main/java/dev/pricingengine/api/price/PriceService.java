@@ -12,7 +12,7 @@ import dev.pricingengine.common.pricing.PricingRule;
 import dev.pricingengine.common.redis.LuaScript;
 import dev.pricingengine.common.redis.RedisKeys;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
+import dev.pricingengine.api.system.SharedRedisConnection;
 import io.lettuce.core.api.reactive.RedisReactiveCommands;
 import reactor.core.publisher.Mono;
 
@@ -32,16 +32,15 @@ class PriceService {
 
 	private final PriceCache cache;
 
-	private final RedisReactiveCommands<String, String> redis;
+	private final SharedRedisConnection redisConnection;
 
 	private final RedisKeys keys;
 
 	private final PriceProperties properties;
 
-	PriceService(PriceCache cache, StatefulRedisConnection<String, String> redisConnection, RedisKeys keys,
-			PriceProperties properties) {
+	PriceService(PriceCache cache, SharedRedisConnection redisConnection, RedisKeys keys, PriceProperties properties) {
 		this.cache = cache;
-		this.redis = redisConnection.reactive();
+		this.redisConnection = redisConnection;
 		this.keys = keys;
 		this.properties = properties;
 	}
@@ -56,7 +55,7 @@ class PriceService {
 	private Mono<MarketPrice> computeAndCache(String productId) {
 		String[] inputKeys = { this.keys.product(productId), this.keys.market() };
 		return READ_INPUTS
-			.<List<Object>>run(this.redis, ScriptOutputType.MULTI, inputKeys, MarketStateFields.category(""),
+			.<List<Object>>run(redis(), ScriptOutputType.MULTI, inputKeys, MarketStateFields.category(""),
 					MarketStateFields.product(productId))
 			.next()
 			.filter((reply) -> !reply.isEmpty())
@@ -71,7 +70,7 @@ class PriceService {
 				inputs.product().basePrice(), inputs.readAt().truncatedTo(ChronoUnit.MILLIS), 0);
 		String[] writeKeys = { this.keys.price(productId), this.keys.product(productId), this.keys.market() };
 		return WRITE_IF_CURRENT
-			.<Long>run(this.redis, ScriptOutputType.INTEGER, writeKeys, MarketPriceCodec.encode(price),
+			.<Long>run(redis(), ScriptOutputType.INTEGER, writeKeys, MarketPriceCodec.encode(price),
 					String.valueOf(this.properties.cacheTtl().toMillis()), inputs.productRevision(),
 					inputs.marketRevision())
 			.then(Mono.just(price));
@@ -83,6 +82,10 @@ class PriceService {
 		BigDecimal finalPrice = PricingRule.finalPrice(price.price(), this.properties.regionFactor(location), discount);
 		return new PriceResponse(productId, finalPrice, price.price(), price.basePrice(), discount, source,
 				price.computedAt());
+	}
+
+	private RedisReactiveCommands<String, String> redis() {
+		return this.redisConnection.connection().reactive();
 	}
 
 }

@@ -1,0 +1,202 @@
+package dev.pricingengine.api.catalog;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.StringJoiner;
+
+import dev.pricingengine.api.ApiIntegrationTest;
+import dev.pricingengine.common.redis.RedisKeys;
+import dev.pricingengine.api.system.SharedRedisConnection;
+import io.lettuce.core.api.StatefulRedisConnection;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@ApiIntegrationTest
+class CatalogIntegrationTests {
+
+	@Autowired
+	private WebTestClient client;
+
+	@Autowired
+	private SharedRedisConnection redisConnection;
+
+	@Autowired
+	private RedisKeys keys;
+
+	@Test
+	void importsAJsonArrayAndReadsProductsBack() {
+		importJson("""
+				[{"product_id":"P-a1","category":"C-a","base_price":"10.5","floor_price":8,"ceiling_price":"15.00"},
+				 {"product_id":"P-a2","category":"C-a","base_price":20,"floor_price":"15.00","ceiling_price":30}]
+				""").expectStatus().isOk().expectBody().jsonPath("$.imported").isEqualTo(2);
+		this.client.get()
+			.uri("/api/v1/catalog/P-a1")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.product_id")
+			.isEqualTo("P-a1")
+			.jsonPath("$.category")
+			.isEqualTo("C-a")
+			.jsonPath("$.base_price")
+			.isEqualTo(10.5)
+			.jsonPath("$.floor_price")
+			.isEqualTo(8.0)
+			.jsonPath("$.ceiling_price")
+			.isEqualTo(15.0);
+		assertThat(redis().sync().smembers(this.keys.category("C-a"))).containsExactlyInAnyOrder("P-a1", "P-a2");
+	}
+
+	@Test
+	void importsNdjson() {
+		String ndjson = """
+				{"product_id":"P-n1","category":"C-n","base_price":"1.00","floor_price":"1.00","ceiling_price":"2.00"}
+				{"product_id":"P-n2","category":"C-n","base_price":"2.00","floor_price":"1.00","ceiling_price":"3.00"}
+				{"product_id":"P-n3","category":"C-n","base_price":"3.00","floor_price":"1.00","ceiling_price":"4.00"}
+				""";
+		this.client.post()
+			.uri("/api/v1/catalog")
+			.contentType(MediaType.APPLICATION_NDJSON)
+			.bodyValue(ndjson)
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.imported")
+			.isEqualTo(3);
+		assertThat(redis().sync().scard(this.keys.category("C-n"))).isEqualTo(3);
+	}
+
+	@Test
+	void importsMoreProductsThanOneStagingBatchAndKeepsNoStagingData() {
+		StringBuilder ndjson = new StringBuilder();
+		for (int i = 0; i < 2500; i++) {
+			ndjson.append("{\"product_id\":\"P-bulk-")
+				.append(i)
+				.append("\",\"category\":\"C-bulk\",\"base_price\":\"9.99\",\"floor_price\":\"5\",\"ceiling_price\":\"20\"}\n");
+		}
+		this.client.post()
+			.uri("/api/v1/catalog")
+			.contentType(MediaType.APPLICATION_NDJSON)
+			.bodyValue(ndjson.toString())
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.imported")
+			.isEqualTo(2500);
+		assertThat(redis().sync().scard(this.keys.category("C-bulk"))).isEqualTo(2500);
+		assertThat(redis().sync().keys(this.keys.catalogImport("*"))).isEmpty();
+	}
+
+	@Test
+	void movingAProductUpdatesBothCategoryIndexes() {
+		importJson("""
+				{"product_id":"P-move","category":"C-from","base_price":"10","floor_price":"5","ceiling_price":"20"}
+				""").expectStatus().isOk();
+		importJson("""
+				{"product_id":"P-move","category":"C-to","base_price":"10","floor_price":"5","ceiling_price":"20"}
+				""").expectStatus().isOk();
+		assertThat(redis().sync().smembers(this.keys.category("C-from"))).doesNotContain("P-move");
+		assertThat(redis().sync().smembers(this.keys.category("C-to"))).contains("P-move");
+	}
+
+	@ParameterizedTest
+	@CsvSource(delimiter = '=', quoteCharacter = '`',
+			value = { "base_price=\"-1\"", "base_price=\"NaN\"", "base_price=\"1e400\"", "base_price=\"10.001\"",
+					"base_price=true", "floor_price=\"99\"", "product_id=\"P with space\"", "category=null",
+					"ceiling_price={}" })
+	void rejectsAnInvalidEntryAndImportsNothing(String field, String json) {
+		String good = entry("P-ok-1", Map.of());
+		String bad = entry("P-bad", Map.of(field, json));
+		importJson("[" + good + "," + bad + "]").expectStatus()
+			.isBadRequest()
+			.expectHeader()
+			.contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+			.expectBody()
+			.jsonPath("$.status")
+			.isEqualTo(400);
+		this.client.get().uri("/api/v1/catalog/P-ok-1").exchange().expectStatus().isNotFound();
+		assertThat(redis().sync().keys(this.keys.catalogImport("*"))).isEmpty();
+	}
+
+	@Test
+	void namesTheInvalidEntry() {
+		importJson("""
+				[{"product_id":"P-i1","category":"C-i","base_price":"10","floor_price":"5","ceiling_price":"20"},
+				 {"product_id":"P-i2","category":"C-i","base_price":"10","floor_price":"25","ceiling_price":"20"}]
+				""").expectStatus()
+			.isBadRequest()
+			.expectBody()
+			.jsonPath("$.index")
+			.isEqualTo(1)
+			.jsonPath("$.detail")
+			.value((detail) -> assertThat(detail.toString()).contains("floor_price must not exceed ceiling_price"));
+	}
+
+	@Test
+	void rejectsMalformedJsonWith400() {
+		importJson("[{\"product_id\":\"P-m1\",").expectStatus().isBadRequest();
+	}
+
+	@Test
+	void rejectsImportsOverTheImportLimitWith413() {
+		String entry = "{\"product_id\":\"P-big\",\"category\":\"C-big\",\"base_price\":\"10\",\"floor_price\":\"5\",\"ceiling_price\":\"20\"}\n";
+		this.client.post()
+			.uri("/api/v1/catalog")
+			.contentType(MediaType.APPLICATION_NDJSON)
+			.bodyValue(entry.repeat(6000))
+			.exchange()
+			.expectStatus()
+			.isEqualTo(HttpStatus.CONTENT_TOO_LARGE)
+			.expectHeader()
+			.contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+		this.client.get().uri("/api/v1/catalog/P-big").exchange().expectStatus().isNotFound();
+	}
+
+	@Test
+	void unknownProductIsA404Problem() {
+		this.client.get()
+			.uri("/api/v1/catalog/P-nope")
+			.exchange()
+			.expectStatus()
+			.isNotFound()
+			.expectHeader()
+			.contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+	}
+
+	private static String entry(String id, Map<String, String> overrides) {
+		Map<String, String> fields = new LinkedHashMap<>();
+		fields.put("product_id", "\"" + id + "\"");
+		fields.put("category", "\"C-ok\"");
+		fields.put("base_price", "\"10\"");
+		fields.put("floor_price", "\"5\"");
+		fields.put("ceiling_price", "\"20\"");
+		fields.putAll(overrides);
+		StringJoiner json = new StringJoiner(",", "{", "}");
+		fields.forEach((name, value) -> json.add("\"" + name + "\":" + value));
+		return json.toString();
+	}
+
+	private WebTestClient.ResponseSpec importJson(String json) {
+		return this.client.post()
+			.uri("/api/v1/catalog")
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue(json)
+			.exchange();
+	}
+
+	private StatefulRedisConnection<String, String> redis() {
+		return this.redisConnection.connection();
+	}
+
+}
