@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# Runs the whole pricing engine locally, without Docker: Redis (if none answers), the API,
+# two listeners and two workers, each a separate JVM. Builds the service jars if they are
+# missing. Ctrl-C (or SIGTERM) stops everything this script started.
+#
+# Environment:
+#   REDIS_URL       Redis to use (default redis://127.0.0.1:6379). If nothing answers there and
+#                   the host is local, a redis-server is started on that port.
+#   LOCAL_REDIS     auto (default): redis-server from PATH, else the binary shipped in the
+#                   embedded-redis artifact from Maven Central; embedded: always the latter.
+#   API_PORT        API port (default 8080); listeners and workers use the next four ports.
+#   JAVA_OPTS       extra JVM options for every service (default -Xmx256m).
+#   RUN_DIR         where logs and the extracted Redis binary go (default .run-local/).
+#   LISTENERS, WORKERS  how many of each to start (default 2 each).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
+LOCAL_REDIS=${LOCAL_REDIS:-auto}
+API_PORT=${API_PORT:-8080}
+JAVA_OPTS=${JAVA_OPTS:--Xmx256m}
+RUN_DIR=${RUN_DIR:-$ROOT/.run-local}
+LISTENERS=${LISTENERS:-2}
+WORKERS=${WORKERS:-2}
+READY_TIMEOUT_SECONDS=${READY_TIMEOUT_SECONDS:-180}
+VERSION=$(sed -n 's:^    <version>\(.*\)</version>:\1:p' "$ROOT/pom.xml" | head -n 1)
+
+SERVICE_PIDS=()
+SERVICE_NAMES=()
+SERVICE_PORTS=()
+REDIS_PID=""
+
+log() { printf '[run-local] %s\n' "$*" >&2; }
+fail() { printf '[run-local] ERROR: %s\n' "$*" >&2; exit 1; }
+
+cleanup() {
+  # Finish stopping everything even if interrupted again or if nobody reads our output.
+  set +e
+  trap '' INT TERM PIPE
+  trap - EXIT
+  if ((${#SERVICE_PIDS[@]})); then
+    log "stopping services"
+    kill -TERM "${SERVICE_PIDS[@]}" 2>/dev/null || true
+    for _ in $(seq 1 40); do
+      local alive=0
+      for pid in "${SERVICE_PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+      ((alive)) || break
+      sleep 0.5
+    done
+    kill -KILL "${SERVICE_PIDS[@]}" 2>/dev/null || true
+    wait "${SERVICE_PIDS[@]}" 2>/dev/null || true
+  fi
+  if [[ -n $REDIS_PID ]]; then
+    log "stopping the redis-server this script started"
+    kill -TERM "$REDIS_PID" 2>/dev/null || true
+    wait "$REDIS_PID" 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- Redis -------------------------------------------------------------------------------
+
+# Host and port from redis://[user:pass@]host[:port][/db] or rediss://...
+redis_hostport() {
+  local rest=${REDIS_URL#*://}
+  rest=${rest##*@}
+  rest=${rest%%/*}
+  local host=${rest%:*} port=${rest##*:}
+  [[ $rest == *:* ]] || { host=$rest; port=6379; }
+  host=${host#[}; host=${host%]}
+  printf '%s %s\n' "$host" "$port"
+}
+
+# True when something answers the Redis protocol there (any reply, even NOAUTH).
+redis_answers() {
+  local reply
+  reply=$( (exec 3<>"/dev/tcp/$1/$2" && printf 'PING\r\n' >&3 && read -r -t 2 line <&3 && printf '%s' "$line") \
+    2>/dev/null) || return 1
+  [[ -n $reply ]]
+}
+
+embedded_redis_server() {
+  local version dir jar entry os arch
+  version=$(sed -n 's:.*<embedded-redis.version>\(.*\)</embedded-redis.version>.*:\1:p' "$ROOT/pom.xml")
+  dir="$RUN_DIR/redis"
+  mkdir -p "$dir"
+  jar="$dir/embedded-redis-$version.jar"
+  if [[ ! -f $jar ]]; then
+    log "fetching the Redis binary shipped in com.github.codemonstur:embedded-redis:$version"
+    "$ROOT/mvnw" -q -N dependency:copy "-Dartifact=com.github.codemonstur:embedded-redis:$version" \
+      "-DoutputDirectory=$dir" >&2
+  fi
+  os=$(uname -s | tr '[:upper:]' '[:lower:]')
+  case $(uname -m) in
+    x86_64 | amd64) arch=amd64 ;;
+    aarch64 | arm64) arch=arm64 ;;
+    *) fail "no embedded Redis binary for $(uname -m); install redis-server" ;;
+  esac
+  entry=$(cd "$dir" && jar tf "$jar" | grep -E "^redis-server-.*-$os-$arch\$" | head -n 1)
+  [[ -n $entry ]] || fail "the embedded-redis artifact has no binary for $os-$arch; install redis-server"
+  if [[ ! -x $dir/$entry ]]; then
+    (cd "$dir" && jar xf "$jar" "$entry")
+    chmod +x "$dir/$entry"
+  fi
+  printf '%s\n' "$dir/$entry"
+}
+
+ensure_redis() {
+  local host port binary
+  read -r host port < <(redis_hostport)
+  if redis_answers "$host" "$port"; then
+    log "using the Redis at $host:$port"
+    return
+  fi
+  case $host in
+    127.0.0.1 | localhost | ::1) ;;
+    *) fail "no Redis answers at $host:$port (REDIS_URL=$REDIS_URL)" ;;
+  esac
+  if [[ $LOCAL_REDIS != embedded ]] && binary=$(command -v redis-server); then
+    :
+  else
+    binary=$(embedded_redis_server)
+  fi
+  log "starting $binary on port $port"
+  "$binary" --port "$port" --bind 127.0.0.1 --save "" --appendonly no \
+    >"$RUN_DIR/logs/redis.log" 2>&1 &
+  REDIS_PID=$!
+  for _ in $(seq 1 100); do
+    redis_answers "$host" "$port" && return
+    kill -0 "$REDIS_PID" 2>/dev/null || fail "redis-server exited; see $RUN_DIR/logs/redis.log"
+    sleep 0.1
+  done
+  fail "redis-server did not answer on port $port"
+}
+
+# --- Services ----------------------------------------------------------------------------
+
+jar_of() { printf '%s/%s/target/%s-%s.jar\n' "$ROOT" "$1" "$1" "$VERSION"; }
+
+ensure_built() {
+  local module missing=0
+  for module in api-service listener-service worker-service; do
+    [[ -f $(jar_of "$module") ]] || missing=1
+  done
+  if ((missing)); then
+    log "building the service jars (./mvnw package -DskipTests)"
+    (cd "$ROOT" && ./mvnw -q -B package -DskipTests)
+  fi
+}
+
+start_service() {
+  local module=$1 name=$2 port=$3
+  # shellcheck disable=SC2086 # JAVA_OPTS holds several options
+  REDIS_URL=$REDIS_URL PORT=$port java $JAVA_OPTS -jar "$(jar_of "$module")" \
+    >"$RUN_DIR/logs/$name.log" 2>&1 &
+  SERVICE_PIDS+=($!)
+  SERVICE_NAMES+=("$name")
+  SERVICE_PORTS+=("$port")
+  log "started $name (pid $!, port $port, log $RUN_DIR/logs/$name.log)"
+}
+
+# True when GET http://127.0.0.1:PORT/PATH answers 200.
+http_ok() {
+  local status
+  status=$( (exec 4<>"/dev/tcp/127.0.0.1/$1" &&
+    printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$2" >&4 &&
+    read -r -t 5 line <&4 && printf '%s' "$line") 2>/dev/null) || return 1
+  [[ $status == *" 200 "* ]]
+}
+
+await_ready() {
+  local deadline=$((SECONDS + READY_TIMEOUT_SECONDS)) i pending
+  while ((SECONDS < deadline)); do
+    pending=0
+    for i in "${!SERVICE_PIDS[@]}"; do
+      kill -0 "${SERVICE_PIDS[$i]}" 2>/dev/null ||
+        fail "${SERVICE_NAMES[$i]} exited; see $RUN_DIR/logs/${SERVICE_NAMES[$i]}.log"
+      http_ok "${SERVICE_PORTS[$i]}" /actuator/health/readiness || pending=1
+    done
+    ((pending)) || return 0
+    sleep 1
+  done
+  fail "services not ready after ${READY_TIMEOUT_SECONDS}s; logs in $RUN_DIR/logs"
+}
+
+mkdir -p "$RUN_DIR/logs"
+command -v java >/dev/null || fail "java (JDK 17+) is required"
+ensure_built
+ensure_redis
+
+start_service api-service api "$API_PORT"
+port=$API_PORT
+for n in $(seq 1 "$LISTENERS"); do port=$((port + 1)); start_service listener-service "listener-$n" "$port"; done
+for n in $(seq 1 "$WORKERS"); do port=$((port + 1)); start_service worker-service "worker-$n" "$port"; done
+await_ready
+
+cat <<EOF
+[run-local] Pricing engine is running:
+[run-local]   API        http://localhost:$API_PORT/api/v1/prices/P-1
+[run-local]   API docs   http://localhost:$API_PORT/docs
+[run-local]   health     http://localhost:$API_PORT/actuator/health
+[run-local]   metrics    http://localhost:$API_PORT/actuator/prometheus
+[run-local]   listeners and workers: ports $((API_PORT + 1))-$port (/actuator/health)
+[run-local]   logs       $RUN_DIR/logs
+[run-local] Press Ctrl-C to stop.
+EOF
+
+# Run until interrupted, or until any service exits (then stop the rest).
+set +e
+wait -n
+status=$?
+log "a service exited (status $status); stopping the rest"
+exit "$status"

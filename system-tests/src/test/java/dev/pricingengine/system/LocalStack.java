@@ -1,0 +1,151 @@
+package dev.pricingengine.system;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * {@code scripts/run-local.sh} as a process: the whole stack on free ports, its output
+ * written to a file the test reads.
+ */
+final class LocalStack implements AutoCloseable {
+
+	static final Path REPOSITORY_ROOT = Path.of(System.getProperty("pricing.repository-root", ".."))
+		.toAbsolutePath()
+		.normalize();
+
+	private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+	final int redisPort;
+
+	final int apiPort;
+
+	private final Process process;
+
+	private final Path outputFile;
+
+	private List<ProcessHandle> descendants = List.of();
+
+	private LocalStack(int redisPort, int apiPort, Process process, Path outputFile) {
+		this.redisPort = redisPort;
+		this.apiPort = apiPort;
+		this.process = process;
+		this.outputFile = outputFile;
+	}
+
+	/**
+	 * Starts the script and waits until it reports the stack running.
+	 * @param runDir where the script keeps logs
+	 * @param environment extra environment variables
+	 * @return the running stack
+	 */
+	static LocalStack start(Path runDir, Map<String, String> environment) throws IOException {
+		int redisPort = freePorts(1);
+		int apiPort = freePorts(5);
+		Path outputFile = runDir.resolve("run-local.out");
+		ProcessBuilder builder = new ProcessBuilder("bash", REPOSITORY_ROOT.resolve("scripts/run-local.sh").toString())
+			.directory(REPOSITORY_ROOT.toFile())
+			.redirectErrorStream(true)
+			.redirectOutput(outputFile.toFile());
+		builder.environment().put("RUN_DIR", runDir.toString());
+		builder.environment().put("REDIS_URL", "redis://127.0.0.1:" + redisPort);
+		builder.environment().put("API_PORT", String.valueOf(apiPort));
+		builder.environment().put("JAVA_OPTS", "-Xmx192m -XX:TieredStopAtLevel=1");
+		builder.environment().putAll(environment);
+		LocalStack stack = new LocalStack(redisPort, apiPort, builder.start(), outputFile);
+		await("run-local.sh reports the stack running").atMost(Duration.ofMinutes(5))
+			.pollInterval(Duration.ofMillis(500))
+			.failFast("run-local.sh exited", () -> !stack.process.isAlive())
+			.until(() -> stack.output().contains("Pricing engine is running"));
+		stack.descendants = stack.process.descendants().toList();
+		return stack;
+	}
+
+	HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
+		HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+			.timeout(Duration.ofSeconds(10))
+			.build();
+		return http.send(request, HttpResponse.BodyHandlers.ofString());
+	}
+
+	/** Processes the script started (services, and Redis when it started one). */
+	List<ProcessHandle> descendants() {
+		return this.descendants;
+	}
+
+	/**
+	 * Sends SIGTERM, as Ctrl-C would, and waits for the script to end; returns its exit
+	 * code.
+	 */
+	int stop() throws InterruptedException {
+		this.process.destroy();
+		if (!this.process.waitFor(90, TimeUnit.SECONDS)) {
+			throw new IllegalStateException("run-local.sh did not stop within 90s");
+		}
+		return this.process.exitValue();
+	}
+
+	String output() throws IOException {
+		return Files.readString(this.outputFile, StandardCharsets.UTF_8);
+	}
+
+	static boolean accepts(int port) {
+		try (Socket socket = new Socket()) {
+			socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
+			return true;
+		}
+		catch (IOException ex) {
+			return false;
+		}
+	}
+
+	@Override
+	public void close() throws InterruptedException {
+		if (this.process.isAlive()) {
+			stop();
+		}
+		this.process.descendants().forEach(ProcessHandle::destroyForcibly);
+		this.descendants.forEach(ProcessHandle::destroyForcibly);
+	}
+
+	/** The first of {@code count} consecutive free ports. */
+	private static int freePorts(int count) {
+		for (int attempt = 0; attempt < 100; attempt++) {
+			int first = ThreadLocalRandom.current().nextInt(20_000, 40_000);
+			boolean allFree = true;
+			for (int port = first; port < first + count && allFree; port++) {
+				allFree = isFree(port);
+			}
+			if (allFree) {
+				return first;
+			}
+		}
+		throw new IllegalStateException("No " + count + " consecutive free ports");
+	}
+
+	private static boolean isFree(int port) {
+		try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+			return true;
+		}
+		catch (IOException ex) {
+			return false;
+		}
+	}
+
+}

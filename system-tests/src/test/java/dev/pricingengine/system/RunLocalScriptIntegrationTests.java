@@ -1,0 +1,52 @@
+package dev.pricingengine.system;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The README's local quick start, run as a user would: {@code scripts/run-local.sh} with
+ * no Redis answering at its address, so it starts the Redis binary shipped in the
+ * embedded-redis artifact (as on a machine with no Redis installed), then the API, two
+ * listeners and two workers.
+ */
+class RunLocalScriptIntegrationTests {
+
+	@Test
+	void runsTheWholeStackServesPricesAndStopsEverythingItStarted(@TempDir Path runDir) throws Exception {
+		try (LocalStack stack = LocalStack.start(runDir, Map.of("LOCAL_REDIS", "embedded"))) {
+			assertThat(stack.output()).contains("starting " + runDir.resolve("redis"))
+				.contains("http://localhost:" + stack.apiPort + "/docs");
+			List<ProcessHandle> started = stack.descendants();
+			assertThat(started).as("redis-server, API, 2 listeners, 2 workers").hasSizeGreaterThanOrEqualTo(6);
+
+			HttpResponse<String> live = stack.get(stack.apiPort, "/api/v1/prices/P-42?member=true");
+			assertThat(live.statusCode()).isEqualTo(200);
+			assertThat(live.body()).contains("\"product_id\":\"P-42\"")
+				.contains("\"source\":\"live\"")
+				.contains("\"discount_rate\":0.05");
+			assertThat(stack.get(stack.apiPort, "/api/v1/prices/P-42").body()).contains("\"source\":\"cache\"");
+			assertThat(stack.get(stack.apiPort, "/api/v1/prices/P-10001").statusCode()).isEqualTo(404);
+			for (int port = stack.apiPort + 1; port <= stack.apiPort + 4; port++) {
+				HttpResponse<String> health = stack.get(port, "/actuator/health/readiness");
+				assertThat(health.statusCode()).as("readiness on port %d", port).isEqualTo(200);
+				assertThat(health.body()).contains("\"status\":\"UP\"");
+			}
+
+			assertThat(stack.stop()).as("exit status after SIGTERM").isEqualTo(143);
+			assertThat(started.stream().filter(ProcessHandle::isAlive).map((p) -> p.info().commandLine().orElse("?")))
+				.as("processes the script started that are still alive")
+				.isEmpty();
+			assertThat(LocalStack.accepts(stack.redisPort)).as("Redis the script started is stopped").isFalse();
+			assertThat(LocalStack.accepts(stack.apiPort)).as("API stopped").isFalse();
+			assertThat(stack.output()).contains("stopping the redis-server this script started");
+		}
+	}
+
+}
