@@ -30,7 +30,10 @@ final class LocalStack implements AutoCloseable {
 		.toAbsolutePath()
 		.normalize();
 
-	private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+	private static final HttpClient http = HttpClient.newBuilder()
+		.version(HttpClient.Version.HTTP_1_1)
+		.connectTimeout(Duration.ofSeconds(5))
+		.build();
 
 	final int redisPort;
 
