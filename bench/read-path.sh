@@ -37,6 +37,8 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 need() {
   command -v "$1" >/dev/null && return
@@ -57,6 +59,10 @@ VERSION=$(sed -n 's:^    <version>\(.*\)</version>:\1:p' "$ROOT/pom.xml" | head 
 JAR="$ROOT/api-service/target/api-service-$VERSION.jar"
 [[ -f $JAR ]] || (cd "$ROOT" && ./mvnw -q -B package -DskipTests -pl api-service -am)
 
+if curl -s -o /dev/null "http://127.0.0.1:$API_PORT/"; then
+  echo "bench: port $API_PORT is taken; stop what listens there or set API_PORT" >&2
+  exit 1
+fi
 log "starting the API on port $API_PORT (key prefix $PREFIX, demo catalog of $PRODUCTS products)"
 PORT=$API_PORT REDIS_URL="redis://$REDIS_HOST:$REDIS_PORT" PRICING_REDIS_KEY_PREFIX="$PREFIX" \
   PRICING_CATALOG_DEMO_SIZE="$PRODUCTS" java -Xmx256m -jar "$JAR" >"$WORK/api.log" 2>&1 &
@@ -66,6 +72,7 @@ for _ in $(seq 1 120); do
   kill -0 "$API_PID" 2>/dev/null || { cat "$WORK/api.log" >&2; exit 1; }
   sleep 1
 done
+kill -0 "$API_PID" 2>/dev/null || { cat "$WORK/api.log" >&2; exit 1; }
 
 field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$2"; }
 

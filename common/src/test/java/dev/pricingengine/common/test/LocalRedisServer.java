@@ -49,7 +49,17 @@ public final class LocalRedisServer implements AutoCloseable {
 	 * @return the running server
 	 */
 	public static LocalRedisServer start(String... extraSettings) {
-		int port = freePort();
+		return start(freePort(), extraSettings);
+	}
+
+	/**
+	 * Starts a server with persistence off on a given port, for example to bring back a
+	 * server a test stopped.
+	 * @param port the port
+	 * @param extraSettings further settings as {@code name value} pairs
+	 * @return the running server
+	 */
+	public static LocalRedisServer start(int port, String... extraSettings) {
 		List<String> settings = new ArrayList<>(List.of("bind 127.0.0.1", "save \"\"", "appendonly no"));
 		settings.addAll(List.of(extraSettings));
 		try {
