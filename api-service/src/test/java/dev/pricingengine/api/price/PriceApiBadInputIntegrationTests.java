@@ -37,19 +37,6 @@ class PriceApiBadInputIntegrationTests {
 			.doesNotExist();
 	}
 
-	@ParameterizedTest
-	@ValueSource(strings = { "/api/v1/prices/P-1?member=maybe", "/api/v1/prices/P-1?location=a%20b",
-			"/api/v1/prices/P%201", "/api/v1/prices/-P1" })
-	void rejectsBadQueryAndPathValuesWith400Problems(String uri) {
-		this.client.get()
-			.uri(uri)
-			.exchange()
-			.expectStatus()
-			.isBadRequest()
-			.expectHeader()
-			.contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
-	}
-
 	@Test
 	void rejectsOversizedIdsWith400() {
 		String longId = "P" + "1".repeat(64);
