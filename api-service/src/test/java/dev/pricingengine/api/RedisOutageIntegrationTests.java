@@ -2,7 +2,7 @@ package dev.pricingengine.api;
 
 import java.time.Duration;
 
-import dev.pricingengine.api.system.SharedRedisConnection;
+import dev.pricingengine.common.redis.SharedRedisConnection;
 import dev.pricingengine.common.test.LocalRedisServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;

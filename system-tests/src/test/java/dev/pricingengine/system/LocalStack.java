@@ -1,6 +1,8 @@
 package dev.pricingengine.system;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -85,6 +87,40 @@ final class LocalStack implements AutoCloseable {
 			.timeout(Duration.ofSeconds(10))
 			.build();
 		return http.send(request, HttpResponse.BodyHandlers.ofString());
+	}
+
+	HttpResponse<String> post(int port, String path, String json) throws IOException, InterruptedException {
+		HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+			.timeout(Duration.ofSeconds(10))
+			.header("Content-Type", "application/json")
+			.POST(HttpRequest.BodyPublishers.ofString(json))
+			.build();
+		return http.send(request, HttpResponse.BodyHandlers.ofString());
+	}
+
+	/**
+	 * Sends one command to the stack's Redis and reads an integer reply.
+	 * @param command the command and its arguments
+	 * @return the integer reply
+	 */
+	long redisInteger(String... command) throws IOException {
+		StringBuilder request = new StringBuilder("*").append(command.length).append("\r\n");
+		for (String part : command) {
+			request.append('$')
+				.append(part.getBytes(StandardCharsets.UTF_8).length)
+				.append("\r\n")
+				.append(part)
+				.append("\r\n");
+		}
+		try (Socket socket = new Socket("127.0.0.1", this.redisPort)) {
+			socket.getOutputStream().write(request.toString().getBytes(StandardCharsets.UTF_8));
+			String reply = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+				.readLine();
+			if (!reply.startsWith(":")) {
+				throw new IllegalStateException("Unexpected Redis reply " + reply);
+			}
+			return Long.parseLong(reply.substring(1));
+		}
 	}
 
 	/** Processes the script started (services, and Redis when it started one). */

@@ -1,14 +1,19 @@
 package dev.pricingengine.system;
 
 import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The README's local quick start, run as a user would: {@code scripts/run-local.sh} with
@@ -17,6 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * listeners and two workers.
  */
 class RunLocalScriptIntegrationTests {
+
+	private static final Pattern JOB = Pattern.compile("\"job\":\"([^\"]+)\"");
 
 	@Test
 	void runsTheWholeStackServesPricesAndStopsEverythingItStarted(@TempDir Path runDir) throws Exception {
@@ -39,6 +46,8 @@ class RunLocalScriptIntegrationTests {
 				assertThat(health.body()).contains("\"status\":\"UP\"");
 			}
 
+			bridgesEveryPublishedEventOnceThroughTwoListeners(stack);
+
 			assertThat(stack.stop()).as("exit status after SIGTERM").isEqualTo(143);
 			assertThat(started.stream().filter(ProcessHandle::isAlive).map((p) -> p.info().commandLine().orElse("?")))
 				.as("processes the script started that are still alive")
@@ -46,6 +55,27 @@ class RunLocalScriptIntegrationTests {
 			assertThat(LocalStack.accepts(stack.redisPort)).as("Redis the script started is stopped").isFalse();
 			assertThat(LocalStack.accepts(stack.apiPort)).as("API stopped").isFalse();
 			assertThat(stack.output()).contains("stopping the redis-server this script started");
+		}
+	}
+
+	private static void bridgesEveryPublishedEventOnceThroughTwoListeners(LocalStack stack) throws Exception {
+		int events = 20;
+		List<String> jobs = new ArrayList<>();
+		for (int i = 0; i < events; i++) {
+			HttpResponse<String> accepted = stack.post(stack.apiPort, "/api/v1/publish-market-event",
+					"{\"type\":\"DEMAND_FACTOR\",\"factor\":1.0" + i + ",\"category\":\"C-" + (i % 20 + 1) + "\"}");
+			assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+			assertThat(accepted.body()).contains("\"receivers\":2");
+			Matcher job = JOB.matcher(accepted.body());
+			assertThat(job.find()).isTrue();
+			jobs.add(job.group(1));
+		}
+		await().atMost(Duration.ofSeconds(10))
+			.untilAsserted(() -> assertThat(stack.redisInteger("XLEN", "pricing:jobs")).isEqualTo(events));
+		for (String job : jobs) {
+			HttpResponse<String> status = stack.get(stack.apiPort, job);
+			assertThat(status.statusCode()).isEqualTo(200);
+			assertThat(status.body()).contains("\"state\":\"QUEUED\"");
 		}
 	}
 

@@ -9,7 +9,7 @@ import dev.pricingengine.common.catalog.ProductCodec;
 import dev.pricingengine.common.redis.LuaScript;
 import dev.pricingengine.common.redis.RedisKeys;
 import io.lettuce.core.ScriptOutputType;
-import dev.pricingengine.api.system.SharedRedisConnection;
+import dev.pricingengine.common.redis.SharedRedisConnection;
 import io.lettuce.core.api.reactive.RedisReactiveCommands;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;

@@ -4,7 +4,7 @@ import java.time.Duration;
 
 import dev.pricingengine.common.redis.RedisKeys;
 import io.lettuce.core.SetArgs;
-import dev.pricingengine.api.system.SharedRedisConnection;
+import dev.pricingengine.common.redis.SharedRedisConnection;
 import io.lettuce.core.api.reactive.RedisReactiveCommands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

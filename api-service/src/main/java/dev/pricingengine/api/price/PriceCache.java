@@ -6,7 +6,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.pricingengine.api.system.SharedRedisConnection;
+import dev.pricingengine.common.redis.SharedRedisConnection;
 import dev.pricingengine.common.pricing.MarketPrice;
 import dev.pricingengine.common.pricing.MarketPriceCodec;
 import dev.pricingengine.common.redis.RedisKeys;

@@ -1,10 +1,12 @@
 package dev.pricingengine.api.system;
 
+import dev.pricingengine.common.redis.SharedRedisConnection;
 import io.lettuce.core.protocol.ProtocolVersion;
 
 import org.springframework.boot.data.redis.autoconfigure.LettuceClientOptionsBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 /**
  * Redis client settings of the API on top of {@code spring.data.redis.*}.
@@ -16,6 +18,12 @@ class RedisConfiguration {
 	@Bean
 	LettuceClientOptionsBuilderCustomizer resp3ClientOptions() {
 		return (options) -> options.protocolVersion(ProtocolVersion.RESP3);
+	}
+
+	/** Catalog, market state and write-back commands. */
+	@Bean
+	SharedRedisConnection sharedRedisConnection(LettuceConnectionFactory connectionFactory) {
+		return new SharedRedisConnection(connectionFactory);
 	}
 
 }

@@ -6,7 +6,7 @@ import java.util.StringJoiner;
 
 import dev.pricingengine.api.ApiIntegrationTest;
 import dev.pricingengine.common.redis.RedisKeys;
-import dev.pricingengine.api.system.SharedRedisConnection;
+import dev.pricingengine.common.redis.SharedRedisConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -10,7 +10,7 @@ import java.time.Instant;
 
 import dev.pricingengine.api.ApiIntegrationTest;
 import dev.pricingengine.api.ApiTestClient;
-import dev.pricingengine.api.system.SharedRedisConnection;
+import dev.pricingengine.common.redis.SharedRedisConnection;
 import dev.pricingengine.common.pricing.MarketPrice;
 import dev.pricingengine.common.pricing.MarketPriceCodec;
 import dev.pricingengine.common.redis.RedisKeys;

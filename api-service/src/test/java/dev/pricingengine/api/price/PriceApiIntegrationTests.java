@@ -13,7 +13,7 @@ import dev.pricingengine.common.pricing.MarketPriceCodec;
 import dev.pricingengine.common.redis.LuaScript;
 import dev.pricingengine.common.redis.RedisKeys;
 import io.lettuce.core.ScriptOutputType;
-import dev.pricingengine.api.system.SharedRedisConnection;
+import dev.pricingengine.common.redis.SharedRedisConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

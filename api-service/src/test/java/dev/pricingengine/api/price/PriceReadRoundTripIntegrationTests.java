@@ -3,7 +3,7 @@ package dev.pricingengine.api.price;
 import dev.pricingengine.api.ApiIntegrationTest;
 import dev.pricingengine.api.ApiTestClient;
 import dev.pricingengine.api.RedisCommandCounter;
-import dev.pricingengine.api.system.SharedRedisConnection;
+import dev.pricingengine.common.redis.SharedRedisConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.Test;
 

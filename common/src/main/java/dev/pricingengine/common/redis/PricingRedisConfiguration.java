@@ -13,7 +13,7 @@ public class PricingRedisConfiguration {
 
 	@Bean
 	RedisKeys redisKeys(PricingRedisProperties properties) {
-		return new RedisKeys(properties.keyPrefix());
+		return new RedisKeys(properties.keyPrefix(), properties.eventsChannel());
 	}
 
 }

@@ -10,13 +10,42 @@ public final class RedisKeys {
 
 	private final String prefix;
 
-	public RedisKeys(String prefix) {
+	private final String eventsChannel;
+
+	public RedisKeys(String prefix, String eventsChannel) {
 		Assert.hasText(prefix, "prefix must not be empty");
+		Assert.hasText(eventsChannel, "eventsChannel must not be empty");
 		this.prefix = prefix;
+		this.eventsChannel = eventsChannel;
 	}
 
 	public String prefix() {
 		return this.prefix;
+	}
+
+	/** Pub/Sub channel of market events. */
+	public String eventsChannel() {
+		return this.eventsChannel;
+	}
+
+	/** Counter that numbers published events. */
+	public String eventSequence() {
+		return this.prefix + "event-sequence";
+	}
+
+	/** Marker that an event was bridged onto the job stream (dedupe across listeners). */
+	public String eventBridged(String eventId) {
+		return this.prefix + "event-bridged:" + eventId;
+	}
+
+	/** Stream of recalculation jobs, one entry per accepted event. */
+	public String jobStream() {
+		return this.prefix + "jobs";
+	}
+
+	/** Hash holding one job's status. */
+	public String job(String eventId) {
+		return this.prefix + "job:" + eventId;
 	}
 
 	/** Hash holding one catalog product. */

@@ -54,7 +54,10 @@ public class RedisTestConfiguration {
 	@Bean
 	DynamicPropertyRegistrar isolatedKeyPrefix() {
 		String prefix = "test-" + UUID.randomUUID() + ":";
-		return (registry) -> registry.add("pricing.redis.key-prefix", () -> prefix);
+		return (registry) -> {
+			registry.add("pricing.redis.key-prefix", () -> prefix);
+			registry.add("pricing.redis.events-channel", () -> prefix + "market_events");
+		};
 	}
 
 	/** Whether a Docker engine answers; asked once per JVM. */

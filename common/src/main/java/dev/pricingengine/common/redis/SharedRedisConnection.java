@@ -1,4 +1,4 @@
-package dev.pricingengine.api.system;
+package dev.pricingengine.common.redis;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -6,22 +6,20 @@ import io.lettuce.core.codec.StringCodec;
 
 import org.springframework.context.SmartLifecycle;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
-import org.springframework.stereotype.Component;
 
 /**
- * The API's shared, multiplexed Redis connection for catalog, market state and write-back
- * commands. It comes from the Lettuce client that Spring Boot configures from
- * {@code spring.data.redis.*} (credentials, TLS, timeouts in one place), and follows that
- * client's lifecycle: opened after it starts, closed before it stops.
+ * A service's shared, multiplexed Redis connection. It comes from the Lettuce client that
+ * Spring Boot configures from {@code spring.data.redis.*} (credentials, TLS, timeouts in
+ * one place), and follows that client's lifecycle: opened after it starts, closed before
+ * it stops.
  */
-@Component
 public class SharedRedisConnection implements SmartLifecycle {
 
 	private final LettuceConnectionFactory connectionFactory;
 
 	private volatile StatefulRedisConnection<String, String> connection;
 
-	SharedRedisConnection(LettuceConnectionFactory connectionFactory) {
+	public SharedRedisConnection(LettuceConnectionFactory connectionFactory) {
 		this.connectionFactory = connectionFactory;
 	}
 

@@ -1,0 +1,75 @@
+package dev.pricingengine.api.event;
+
+import java.net.URI;
+
+import dev.pricingengine.common.event.MarketEvent;
+import dev.pricingengine.common.event.MarketEventType;
+import reactor.core.publisher.Mono;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.ErrorResponseException;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * Accepts market events: validates, numbers and publishes them. A 202 means a listener
+ * received the event; with no listener subscribed the answer is 503 and nothing is
+ * accepted.
+ */
+@RestController
+class EventController {
+
+	private final EventPublisher publisher;
+
+	private final EventProperties properties;
+
+	EventController(EventPublisher publisher, EventProperties properties) {
+		this.publisher = publisher;
+		this.properties = properties;
+	}
+
+	@PostMapping("/api/v1/publish-market-event")
+	Mono<ResponseEntity<PublishResponse>> publish(@RequestBody(required = false) Mono<PublishEventRequest> request) {
+		return request.map(this::validEvent)
+			.defaultIfEmpty(MarketEvent.RECALCULATE)
+			.flatMap(this.publisher::publish)
+			.map((published) -> {
+				String eventId = published.envelope().eventId();
+				if (published.receivers() == 0) {
+					throw new NoListenerException(eventId, channel());
+				}
+				String job = "/api/v1/jobs/" + eventId;
+				return ResponseEntity.accepted()
+					.location(URI.create(job))
+					.body(new PublishResponse(eventId, published.envelope().sequence(), channel(),
+							published.receivers(), job));
+			});
+	}
+
+	private MarketEvent validEvent(PublishEventRequest request) {
+		try {
+			MarketEvent event = request.toEvent();
+			if (event.type() == MarketEventType.DEMAND_FACTOR
+					&& (event.factor().compareTo(this.properties.minFactor()) < 0
+							|| event.factor().compareTo(this.properties.maxFactor()) > 0)) {
+				throw new IllegalArgumentException("factor must be between " + this.properties.minFactor() + " and "
+						+ this.properties.maxFactor());
+			}
+			return event;
+		}
+		catch (IllegalArgumentException ex) {
+			ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, ex.getMessage());
+			problem.setTitle("Invalid market event");
+			problem.setType(URI.create("urn:pricing:problem:invalid-event"));
+			throw new ErrorResponseException(HttpStatus.BAD_REQUEST, problem, ex);
+		}
+	}
+
+	private String channel() {
+		return this.publisher.channel();
+	}
+
+}

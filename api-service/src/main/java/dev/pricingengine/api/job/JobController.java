@@ -1,0 +1,44 @@
+package dev.pricingengine.api.job;
+
+import java.util.regex.Pattern;
+
+import dev.pricingengine.common.redis.SharedRedisConnection;
+import dev.pricingengine.common.redis.RedisKeys;
+import reactor.core.publisher.Mono;
+
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * Job status, by event id.
+ */
+@RestController
+class JobController {
+
+	private static final Pattern JOB_ID = Pattern.compile("[0-9a-fA-F-]{1,64}");
+
+	private final SharedRedisConnection redisConnection;
+
+	private final RedisKeys keys;
+
+	JobController(SharedRedisConnection redisConnection, RedisKeys keys) {
+		this.redisConnection = redisConnection;
+		this.keys = keys;
+	}
+
+	@GetMapping("/api/v1/jobs/{jobId}")
+	Mono<JobResponse> job(@PathVariable String jobId) {
+		if (!JOB_ID.matcher(jobId).matches()) {
+			return Mono.error(new JobNotFoundException(jobId));
+		}
+		return this.redisConnection.connection()
+			.reactive()
+			.hgetall(this.keys.job(jobId))
+			.collectMap((entry) -> entry.getKey(), (entry) -> entry.getValue())
+			.filter((hash) -> !hash.isEmpty())
+			.switchIfEmpty(Mono.error(() -> new JobNotFoundException(jobId)))
+			.map((hash) -> JobResponse.fromHash(jobId, hash));
+	}
+
+}

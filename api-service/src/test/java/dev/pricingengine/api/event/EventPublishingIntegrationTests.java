@@ -1,0 +1,162 @@
+package dev.pricingengine.api.event;
+
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import dev.pricingengine.api.ApiIntegrationTest;
+import dev.pricingengine.common.event.EnvelopeCodec;
+import dev.pricingengine.common.event.EventEnvelope;
+import dev.pricingengine.common.event.MarketEventType;
+import dev.pricingengine.common.redis.RedisKeys;
+import dev.pricingengine.common.redis.SharedRedisConnection;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@ApiIntegrationTest
+class EventPublishingIntegrationTests {
+
+	@Autowired
+	private WebTestClient client;
+
+	@Autowired
+	private LettuceConnectionFactory connectionFactory;
+
+	@Autowired
+	private RedisKeys keys;
+
+	@Test
+	void refusesAnEventNoListenerReceivesWith503() {
+		this.client.post()
+			.uri("/api/v1/publish-market-event")
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue("{\"type\":\"DEMAND_FACTOR\",\"factor\":1.15}")
+			.exchange()
+			.expectStatus()
+			.isEqualTo(HttpStatus.SERVICE_UNAVAILABLE)
+			.expectHeader()
+			.valueEquals("Retry-After", "1")
+			.expectHeader()
+			.contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+			.expectBody()
+			.jsonPath("$.title")
+			.isEqualTo("No event listener");
+	}
+
+	@Test
+	void publishesANumberedEnvelopeAndAnswers202WithTheJobLink() throws Exception {
+		try (Subscriber subscriber = new Subscriber()) {
+			EventEnvelope first = publish("{\"type\":\"DEMAND_FACTOR\",\"factor\":\"1.15\",\"category\":\"C-3\"}",
+					subscriber);
+			assertThat(first.event().type()).isEqualTo(MarketEventType.DEMAND_FACTOR);
+			assertThat(first.event().factor()).isEqualByComparingTo("1.15");
+			assertThat(first.event().category()).isEqualTo("C-3");
+			EventEnvelope second = publish("{\"type\":\"BASE_PRICE\",\"product_id\":\"P-7\",\"base_price\":\"12.50\"}",
+					subscriber);
+			assertThat(second.sequence()).isGreaterThan(first.sequence());
+			assertThat(second.event().basePrice()).isEqualByComparingTo("12.50");
+		}
+	}
+
+	@Test
+	void anEmptyBodyMeansRecalculate() throws Exception {
+		try (Subscriber subscriber = new Subscriber()) {
+			assertThat(publish("", subscriber).event().type()).isEqualTo(MarketEventType.RECALCULATE);
+		}
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "{\"type\":\"DEMAND_FACTOR\"}", "{\"type\":\"DEMAND_FACTOR\",\"factor\":0}",
+			"{\"type\":\"DEMAND_FACTOR\",\"factor\":1000}", "{\"type\":\"DEMAND_FACTOR\",\"factor\":\"NaN\"}",
+			"{\"type\":\"DEMAND_FACTOR\",\"factor\":1.1,\"category\":\"C-1\",\"product_id\":\"P-1\"}",
+			"{\"type\":\"BASE_PRICE\",\"base_price\":\"1.00\"}", "{\"type\":\"PANIC\"}", "{\"factor\":1.1}",
+			"{\"type\":\"RECALCULATE\",\"factor\":2}", "[1]", "{\"type\":" })
+	void rejectsInvalidEventsWith400AndPublishesNothing(String body) throws Exception {
+		try (Subscriber subscriber = new Subscriber()) {
+			this.client.post()
+				.uri("/api/v1/publish-market-event")
+				.contentType(MediaType.APPLICATION_JSON)
+				.bodyValue(body)
+				.exchange()
+				.expectStatus()
+				.isBadRequest()
+				.expectHeader()
+				.contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+			assertThat(subscriber.received.poll(200, TimeUnit.MILLISECONDS)).isNull();
+		}
+	}
+
+	@Test
+	void unknownJobIsA404Problem() {
+		this.client.get()
+			.uri("/api/v1/jobs/00000000-0000-0000-0000-000000000000")
+			.exchange()
+			.expectStatus()
+			.isNotFound()
+			.expectHeader()
+			.contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+	}
+
+	private EventEnvelope publish(String body, Subscriber subscriber) throws InterruptedException {
+		WebTestClient.RequestBodySpec request = this.client.post()
+			.uri("/api/v1/publish-market-event")
+			.contentType(MediaType.APPLICATION_JSON);
+		WebTestClient.ResponseSpec response = body.isEmpty() ? request.exchange() : request.bodyValue(body).exchange();
+		PublishResponse accepted = response.expectStatus()
+			.isAccepted()
+			.expectBody(PublishResponse.class)
+			.returnResult()
+			.getResponseBody();
+		assertThat(accepted).isNotNull();
+		assertThat(accepted.receivers()).isEqualTo(1);
+		assertThat(accepted.channel()).isEqualTo(this.keys.eventsChannel());
+		assertThat(accepted.job()).isEqualTo("/api/v1/jobs/" + accepted.eventId());
+		String message = subscriber.received.poll(5, TimeUnit.SECONDS);
+		assertThat(message).as("message on the channel").isNotNull();
+		EventEnvelope envelope = EnvelopeCodec.decode(message);
+		assertThat(envelope.eventId()).isEqualTo(accepted.eventId());
+		assertThat(envelope.sequence()).isEqualTo(accepted.sequence());
+		return envelope;
+	}
+
+	/** A stand-in listener: a real subscription to the events channel. */
+	private final class Subscriber implements AutoCloseable {
+
+		final BlockingQueue<String> received = new LinkedBlockingQueue<>();
+
+		private final StatefulRedisPubSubConnection<String, String> connection;
+
+		Subscriber() {
+			this.connection = SharedRedisConnection.nativeClient(EventPublishingIntegrationTests.this.connectionFactory)
+				.connectPubSub(StringCodec.UTF8);
+			this.connection.addListener(new RedisPubSubAdapter<>() {
+
+				@Override
+				public void message(String channel, String message) {
+					Subscriber.this.received.add(message);
+				}
+
+			});
+			this.connection.sync().subscribe(EventPublishingIntegrationTests.this.keys.eventsChannel());
+		}
+
+		@Override
+		public void close() {
+			this.connection.close();
+		}
+
+	}
+
+}

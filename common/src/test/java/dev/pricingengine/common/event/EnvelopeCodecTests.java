@@ -1,0 +1,41 @@
+package dev.pricingengine.common.event;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+class EnvelopeCodecTests {
+
+	@Test
+	void roundTripsAnEnvelopeAsSnakeCaseJsonWithoutNulls() {
+		EventEnvelope envelope = new EventEnvelope("e-1", 7,
+				new MarketEvent(MarketEventType.DEMAND_FACTOR, new BigDecimal("1.15"), null, "P-7", null),
+				Instant.parse("2026-11-25T10:00:00.123Z"), "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+				null);
+		String json = EnvelopeCodec.encode(envelope);
+		assertThat(json).contains("\"event_id\":\"e-1\"")
+			.contains("\"product_id\":\"P-7\"")
+			.contains("\"type\":\"DEMAND_FACTOR\"")
+			.contains("\"traceparent\"")
+			.doesNotContain("tracestate")
+			.doesNotContain("null");
+		assertThat(EnvelopeCodec.decode(json)).isEqualTo(envelope);
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "", "not json", "{}", "{\"event_id\":\"e\",\"sequence\":0}",
+			"{\"event_id\":\"e\",\"sequence\":1,\"published_at\":\"2026-01-01T00:00:00Z\",\"event\":{\"type\":\"NOPE\"}}",
+			"{\"event_id\":\"e\",\"sequence\":1,\"published_at\":\"2026-01-01T00:00:00Z\",\"event\":{\"type\":\"DEMAND_FACTOR\"}}",
+			"{\"event_id\":\"e\",\"sequence\":1,\"published_at\":\"2026-01-01T00:00:00Z\",\"event\":{\"type\":\"RECALCULATE\"},\"extra\":1}" })
+	void rejectsWhatIsNotAValidEnvelope(String json) {
+		assertThatIllegalArgumentException().isThrownBy(() -> EnvelopeCodec.decode(json))
+			.withMessageStartingWith("Not a valid event envelope");
+	}
+
+}

@@ -1,0 +1,172 @@
+package dev.pricingengine.listener.bridge;
+
+import dev.pricingengine.common.event.EnvelopeCodec;
+import dev.pricingengine.common.event.EventEnvelope;
+import dev.pricingengine.common.redis.LuaScript;
+import dev.pricingengine.common.redis.RedisKeys;
+import dev.pricingengine.common.redis.SharedRedisConnection;
+import java.util.Optional;
+
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.context.SmartLifecycle;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Subscribes to the market events channel and bridges each event onto the job stream
+ * exactly once (see {@code bridge-event.lua}). Lettuce subscribes again by itself after a
+ * reconnect; {@link #isSubscribed()} follows the subscription for the health check.
+ */
+@Component
+class EventBridge implements SmartLifecycle {
+
+	private static final Logger logger = LoggerFactory.getLogger(EventBridge.class);
+
+	private static final LuaScript BRIDGE = LuaScript.fromClasspath("scripts/bridge-event.lua");
+
+	private final LettuceConnectionFactory connectionFactory;
+
+	private final SharedRedisConnection redisConnection;
+
+	private final RedisKeys keys;
+
+	private final ListenerProperties properties;
+
+	private final Counter bridged;
+
+	private final Counter duplicates;
+
+	private final Counter malformed;
+
+	private final Counter failed;
+
+	private volatile StatefulRedisPubSubConnection<String, String> subscription;
+
+	private volatile RedisConnectionStateListener disconnectWatcher;
+
+	private volatile boolean subscribed;
+
+	EventBridge(LettuceConnectionFactory connectionFactory, SharedRedisConnection redisConnection, RedisKeys keys,
+			ListenerProperties properties, MeterRegistry meters) {
+		this.connectionFactory = connectionFactory;
+		this.redisConnection = redisConnection;
+		this.keys = keys;
+		this.properties = properties;
+		this.bridged = outcome(meters, "bridged");
+		this.duplicates = outcome(meters, "duplicate");
+		this.malformed = outcome(meters, "malformed");
+		this.failed = outcome(meters, "failed");
+	}
+
+	private static Counter outcome(MeterRegistry meters, String outcome) {
+		return Counter.builder("pricing.listener.events")
+			.description("Market events received by this listener, by outcome")
+			.tag("outcome", outcome)
+			.register(meters);
+	}
+
+	boolean isSubscribed() {
+		return this.subscribed;
+	}
+
+	void bridge(String message) {
+		EventEnvelope envelope;
+		try {
+			envelope = EnvelopeCodec.decode(message);
+		}
+		catch (IllegalArgumentException ex) {
+			this.malformed.increment();
+			logger.warn("Ignoring a malformed message on {}: {}", this.keys.eventsChannel(), ex.getMessage());
+			return;
+		}
+		String eventId = envelope.eventId();
+		String[] scriptKeys = { this.keys.eventBridged(eventId), this.keys.jobStream(), this.keys.job(eventId) };
+		BRIDGE.<String>run(this.redisConnection.connection().reactive(), ScriptOutputType.VALUE, scriptKeys, message,
+				eventId, String.valueOf(envelope.sequence()), String.valueOf(this.properties.dedupeTtl().toMillis()),
+				String.valueOf(this.properties.jobRetention().toMillis()))
+			.next()
+			.map(Optional::of)
+			.defaultIfEmpty(Optional.empty())
+			.subscribe((entry) -> {
+				if (entry.isPresent()) {
+					this.bridged.increment();
+					logger.debug("Bridged event {} (sequence {}) as job stream entry {}", eventId, envelope.sequence(),
+							entry.get());
+				}
+				else {
+					this.duplicates.increment();
+				}
+			}, (ex) -> {
+				this.failed.increment();
+				logger.error("Could not bridge event {}: {}", eventId, ex.getMessage());
+			});
+	}
+
+	@Override
+	public void start() {
+		RedisClient client = SharedRedisConnection.nativeClient(this.connectionFactory);
+		StatefulRedisPubSubConnection<String, String> connection = client.connectPubSub(StringCodec.UTF8);
+		connection.addListener(new RedisPubSubAdapter<>() {
+
+			@Override
+			public void message(String channel, String message) {
+				bridge(message);
+			}
+
+			@Override
+			public void subscribed(String channel, long count) {
+				EventBridge.this.subscribed = true;
+				logger.info("Subscribed to {}", channel);
+			}
+
+		});
+		SharedRedisConnection.nativeClient(this.connectionFactory).addListener(new RedisConnectionStateListener() {
+
+			@Override
+			public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
+				if (handler == connection) {
+					EventBridge.this.subscribed = false;
+					logger.warn("Lost the subscription to {}; resubscribing on reconnect",
+							EventBridge.this.keys.eventsChannel());
+				}
+			}
+
+		});
+		connection.sync().subscribe(this.keys.eventsChannel());
+		this.subscription = connection;
+	}
+
+	@Override
+	public void stop() {
+		StatefulRedisPubSubConnection<String, String> current = this.subscription;
+		this.subscription = null;
+		this.subscribed = false;
+		if (current != null) {
+			SharedRedisConnection.nativeClient(this.connectionFactory).removeListener(this.disconnectWatcher);
+			current.close();
+		}
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.subscription != null;
+	}
+
+	@Override
+	public int getPhase() {
+		// After the shared connection it bridges through; stopped before it.
+		return this.connectionFactory.getPhase() + 2;
+	}
+
+}

@@ -1,0 +1,130 @@
+package dev.pricingengine.listener.bridge;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import dev.pricingengine.common.event.EnvelopeCodec;
+import dev.pricingengine.common.event.EventEnvelope;
+import dev.pricingengine.common.event.MarketEvent;
+import dev.pricingengine.common.event.MarketEventType;
+import dev.pricingengine.common.redis.RedisKeys;
+import dev.pricingengine.common.redis.SharedRedisConnection;
+import dev.pricingengine.common.test.RedisTestConfiguration;
+import io.lettuce.core.Range;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
+import org.springframework.context.annotation.Import;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
+@AutoConfigureWebTestClient
+@Import(RedisTestConfiguration.class)
+class EventBridgeIntegrationTests {
+
+	@Autowired
+	private SharedRedisConnection redisConnection;
+
+	@Autowired
+	private RedisKeys keys;
+
+	@Autowired
+	private WebTestClient client;
+
+	@Autowired
+	private MeterRegistry meters;
+
+	@Autowired
+	private EventBridge bridge;
+
+	@BeforeEach
+	void awaitSubscription() {
+		await().atMost(Duration.ofSeconds(10)).until(this.bridge::isSubscribed);
+	}
+
+	@Test
+	void bridgesAnEventOntoTheJobStreamOnceHoweverOftenItArrives() {
+		EventEnvelope envelope = envelope(
+				new MarketEvent(MarketEventType.DEMAND_FACTOR, new BigDecimal("1.15"), "C-3", null, null));
+		String json = EnvelopeCodec.encode(envelope);
+		long duplicatesBefore = count("duplicate");
+		// Two listener replicas would each receive it once; one listener receiving it
+		// twice
+		// goes through the same dedupe.
+		assertThat(redis().publish(this.keys.eventsChannel(), json)).isEqualTo(1);
+		assertThat(redis().publish(this.keys.eventsChannel(), json)).isEqualTo(1);
+
+		await().atMost(Duration.ofSeconds(5)).until(() -> count("duplicate") == duplicatesBefore + 1);
+		List<StreamMessage<String, String>> entries = redis().xrange(this.keys.jobStream(), Range.create("-", "+"));
+		assertThat(entries).filteredOn((entry) -> envelope.eventId().equals(entry.getBody().get("event_id")))
+			.singleElement()
+			.satisfies((entry) -> assertThat(entry.getBody()).containsEntry("envelope", json));
+		Map<String, String> job = redis().hgetall(this.keys.job(envelope.eventId()));
+		assertThat(job).containsEntry("state", "QUEUED")
+			.containsEntry("sequence", "42")
+			.containsEntry("attempts", "0")
+			.containsEntry("envelope", json)
+			.containsKey("enqueued_at");
+		assertThat(Long.parseLong(job.get("enqueued_at"))).isCloseTo(System.currentTimeMillis(),
+				Offset.offset(60_000L));
+		assertThat(redis().pttl(this.keys.job(envelope.eventId()))).isPositive();
+	}
+
+	@Test
+	void countsAndSkipsMalformedMessagesAndKeepsBridging() {
+		long malformedBefore = count("malformed");
+		long bridgedBefore = count("bridged");
+		redis().publish(this.keys.eventsChannel(), "not json");
+		redis().publish(this.keys.eventsChannel(), "{\"event_id\":\"x\",\"sequence\":1}");
+		redis().publish(this.keys.eventsChannel(),
+				"{\"event_id\":\"y\",\"sequence\":1,\"published_at\":\"2026-01-01T00:00:00Z\",\"event\":{\"type\":\"NOPE\"}}");
+		EventEnvelope valid = envelope(MarketEvent.RECALCULATE);
+		redis().publish(this.keys.eventsChannel(), EnvelopeCodec.encode(valid));
+
+		await().atMost(Duration.ofSeconds(5)).until(() -> count("bridged") == bridgedBefore + 1);
+		assertThat(count("malformed")).isEqualTo(malformedBefore + 3);
+		assertThat(redis().hget(this.keys.job(valid.eventId()), "state")).isEqualTo("QUEUED");
+	}
+
+	@Test
+	void readinessIncludesTheSubscription() {
+		this.client.get()
+			.uri("/actuator/health/readiness")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.components.eventSubscription.status")
+			.isEqualTo("UP")
+			.jsonPath("$.components.redis.status")
+			.isEqualTo("UP");
+	}
+
+	private static EventEnvelope envelope(MarketEvent event) {
+		return new EventEnvelope(UUID.randomUUID().toString(), 42, event, Instant.now(), null, null);
+	}
+
+	private long count(String outcome) {
+		return (long) this.meters.get("pricing.listener.events").tag("outcome", outcome).counter().count();
+	}
+
+	private RedisCommands<String, String> redis() {
+		return this.redisConnection.connection().sync();
+	}
+
+}
