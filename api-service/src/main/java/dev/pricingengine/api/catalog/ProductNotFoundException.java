@@ -1,27 +1,18 @@
 package dev.pricingengine.api.catalog;
 
-import java.net.URI;
+import dev.pricingengine.api.system.ProblemException;
 
 import org.springframework.http.HttpStatus;
-import org.springframework.http.ProblemDetail;
-import org.springframework.web.ErrorResponseException;
 
 /**
  * The catalog has no product with the requested id (404).
  */
-public class ProductNotFoundException extends ErrorResponseException {
+public class ProductNotFoundException extends ProblemException {
 
 	public ProductNotFoundException(String productId) {
-		super(HttpStatus.NOT_FOUND, problem(productId), null);
-	}
-
-	private static ProblemDetail problem(String productId) {
-		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND,
+		super(HttpStatus.NOT_FOUND, "unknown-product", "Unknown product",
 				"No product '" + productId + "' in the catalog");
-		problem.setTitle("Unknown product");
-		problem.setType(URI.create("urn:pricing:problem:unknown-product"));
-		problem.setProperty("product_id", productId);
-		return problem;
+		with("product_id", productId);
 	}
 
 }

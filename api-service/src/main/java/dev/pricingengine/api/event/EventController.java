@@ -2,14 +2,13 @@ package dev.pricingengine.api.event;
 
 import java.net.URI;
 
+import dev.pricingengine.api.system.ProblemException;
 import dev.pricingengine.common.event.MarketEvent;
 import dev.pricingengine.common.event.MarketEventType;
 import reactor.core.publisher.Mono;
 
 import org.springframework.http.HttpStatus;
-import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
-import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
@@ -61,10 +60,8 @@ class EventController {
 			return event;
 		}
 		catch (IllegalArgumentException ex) {
-			ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, ex.getMessage());
-			problem.setTitle("Invalid market event");
-			problem.setType(URI.create("urn:pricing:problem:invalid-event"));
-			throw new ErrorResponseException(HttpStatus.BAD_REQUEST, problem, ex);
+			throw new ProblemException(HttpStatus.BAD_REQUEST, "invalid-event", "Invalid market event", ex.getMessage(),
+					ex);
 		}
 	}
 

@@ -1,15 +1,13 @@
 package dev.pricingengine.api.price;
 
-import java.net.URI;
 import java.util.regex.Pattern;
 
+import dev.pricingengine.api.system.ProblemException;
 import dev.pricingengine.common.catalog.Product;
 import jakarta.validation.Valid;
 import reactor.core.publisher.Mono;
 
 import org.springframework.http.HttpStatus;
-import org.springframework.http.ProblemDetail;
-import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -56,19 +54,12 @@ class PriceController {
 	}
 
 	/** A path or query value that does not match its pattern (400). */
-	static class InvalidParameterException extends ErrorResponseException {
+	static class InvalidParameterException extends ProblemException {
 
 		InvalidParameterException(String parameter, String regex) {
-			super(HttpStatus.BAD_REQUEST, problem(parameter, regex), null);
-		}
-
-		private static ProblemDetail problem(String parameter, String regex) {
-			ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST,
+			super(HttpStatus.BAD_REQUEST, "invalid-parameter", "Invalid parameter",
 					"'" + parameter + "' must match " + regex);
-			problem.setTitle("Invalid parameter");
-			problem.setType(URI.create("urn:pricing:problem:invalid-parameter"));
-			problem.setProperty("parameter", parameter);
-			return problem;
+			with("parameter", parameter);
 		}
 
 	}

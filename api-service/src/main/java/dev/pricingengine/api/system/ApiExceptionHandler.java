@@ -1,7 +1,5 @@
 package dev.pricingengine.api.system;
 
-import java.net.URI;
-
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
 import org.slf4j.Logger;
@@ -32,10 +30,8 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 	@ExceptionHandler({ RedisConnectionException.class, RedisCommandTimeoutException.class })
 	Mono<ResponseEntity<ProblemDetail>> redisUnavailable(RuntimeException ex) {
 		logger.warn("Redis unavailable: {}", ex.getMessage());
-		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
-				"The price store is unavailable; retry shortly");
-		problem.setTitle("Price store unavailable");
-		problem.setType(URI.create("urn:pricing:problem:store-unavailable"));
+		ProblemDetail problem = ProblemException.problem(HttpStatus.SERVICE_UNAVAILABLE, "store-unavailable",
+				"Price store unavailable", "The price store is unavailable; retry shortly");
 		return Mono.just(ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
 			.header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS)
 			.body(problem));
