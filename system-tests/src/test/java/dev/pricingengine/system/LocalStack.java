@@ -2,6 +2,7 @@ package dev.pricingengine.system;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import static org.awaitility.Awaitility.await;
 
@@ -31,6 +33,9 @@ final class LocalStack implements AutoCloseable {
 	static final Path REPOSITORY_ROOT = Path.of(System.getProperty("pricing.repository-root", ".."))
 		.toAbsolutePath()
 		.normalize();
+
+	/** Heap of every service the stack runs. */
+	static final String HEAP = "64m";
 
 	private static final HttpClient http = HttpClient.newBuilder()
 		.version(HttpClient.Version.HTTP_1_1)
@@ -71,7 +76,8 @@ final class LocalStack implements AutoCloseable {
 		builder.environment().put("RUN_DIR", runDir.toString());
 		builder.environment().put("REDIS_URL", "redis://127.0.0.1:" + redisPort);
 		builder.environment().put("API_PORT", String.valueOf(apiPort));
-		builder.environment().put("JAVA_OPTS", "-Xmx192m -XX:TieredStopAtLevel=1");
+		// Small heaps on purpose: a service that buffers what it should stream dies here.
+		builder.environment().put("JAVA_OPTS", "-Xmx" + HEAP + " -XX:+ExitOnOutOfMemoryError -XX:TieredStopAtLevel=1");
 		builder.environment().putAll(environment);
 		LocalStack stack = new LocalStack(redisPort, apiPort, builder.start(), outputFile);
 		await("run-local.sh reports the stack running").atMost(Duration.ofMinutes(5))
@@ -94,6 +100,16 @@ final class LocalStack implements AutoCloseable {
 			.timeout(Duration.ofSeconds(10))
 			.header("Content-Type", "application/json")
 			.POST(HttpRequest.BodyPublishers.ofString(json))
+			.build();
+		return http.send(request, HttpResponse.BodyHandlers.ofString());
+	}
+
+	HttpResponse<String> postNdjson(int port, String path, Supplier<InputStream> body)
+			throws IOException, InterruptedException {
+		HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+			.timeout(Duration.ofMinutes(2))
+			.header("Content-Type", "application/x-ndjson")
+			.POST(HttpRequest.BodyPublishers.ofInputStream(body))
 			.build();
 		return http.send(request, HttpResponse.BodyHandlers.ofString());
 	}

@@ -1,13 +1,20 @@
 package dev.pricingengine.system;
 
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.Iterator;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,6 +54,7 @@ class RunLocalScriptIntegrationTests {
 			}
 
 			bridgesEveryPublishedEventOnceThroughTwoListeners(stack);
+			importsACatalogLargerThanItsHeapAsAStream(stack);
 
 			assertThat(stack.stop()).as("exit status after SIGTERM").isEqualTo(143);
 			assertThat(started.stream().filter(ProcessHandle::isAlive).map((p) -> p.info().commandLine().orElse("?")))
@@ -77,6 +85,45 @@ class RunLocalScriptIntegrationTests {
 			assertThat(status.statusCode()).isEqualTo(200);
 			assertThat(status.body()).contains("\"state\":\"QUEUED\"");
 		}
+	}
+
+	/**
+	 * 200,000 products (about 23 MB of NDJSON, several times that as objects) into an API
+	 * with a {@value LocalStack#HEAP} heap that exits on OutOfMemoryError: only a
+	 * streaming import passes.
+	 */
+	private static void importsACatalogLargerThanItsHeapAsAStream(LocalStack stack) throws Exception {
+		int products = 200_000;
+		HttpResponse<String> imported = stack.postNdjson(stack.apiPort, "/api/v1/catalog",
+				() -> ndjsonProducts(products));
+		assertThat(imported.statusCode()).as(imported.body()).isEqualTo(200);
+		assertThat(imported.body()).isEqualTo("{\"imported\":" + products + "}");
+		HttpResponse<String> last = stack.get(stack.apiPort, "/api/v1/catalog/P-big-" + (products - 1));
+		assertThat(last.statusCode()).isEqualTo(200);
+		assertThat(last.body()).contains("\"base_price\":" + ((products - 1) % 900 + 5) + ".99");
+	}
+
+	/** The products as NDJSON, generated while it is read. */
+	private static InputStream ndjsonProducts(int count) {
+		Iterator<InputStream> lines = IntStream.range(0, count)
+			.mapToObj((i) -> (InputStream) new ByteArrayInputStream(
+					("{\"product_id\":\"P-big-" + i + "\",\"category\":\"C-" + (i % 20 + 1) + "\",\"base_price\":\""
+							+ (i % 900 + 5) + ".99\",\"floor_price\":\"1.00\",\"ceiling_price\":\"99999.00\"}\n")
+						.getBytes(StandardCharsets.UTF_8)))
+			.iterator();
+		return new SequenceInputStream(new Enumeration<>() {
+
+			@Override
+			public boolean hasMoreElements() {
+				return lines.hasNext();
+			}
+
+			@Override
+			public InputStream nextElement() {
+				return lines.next();
+			}
+
+		});
 	}
 
 }
