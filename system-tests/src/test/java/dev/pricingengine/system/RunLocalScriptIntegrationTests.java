@@ -3,13 +3,15 @@ package dev.pricingengine.system;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.Iterator;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -53,7 +55,7 @@ class RunLocalScriptIntegrationTests {
 				assertThat(health.body()).contains("\"status\":\"UP\"");
 			}
 
-			bridgesEveryPublishedEventOnceThroughTwoListeners(stack);
+			appliesEveryPublishedEventOnceThroughTwoListenersAndTwoWorkers(stack);
 			importsACatalogLargerThanItsHeapAsAStream(stack);
 
 			assertThat(stack.stop()).as("exit status after SIGTERM").isEqualTo(143);
@@ -66,7 +68,8 @@ class RunLocalScriptIntegrationTests {
 		}
 	}
 
-	private static void bridgesEveryPublishedEventOnceThroughTwoListeners(LocalStack stack) throws Exception {
+	private static void appliesEveryPublishedEventOnceThroughTwoListenersAndTwoWorkers(LocalStack stack)
+			throws Exception {
 		int events = 20;
 		List<String> jobs = new ArrayList<>();
 		for (int i = 0; i < events; i++) {
@@ -81,10 +84,20 @@ class RunLocalScriptIntegrationTests {
 		await().atMost(Duration.ofSeconds(10))
 			.untilAsserted(() -> assertThat(stack.redisInteger("XLEN", "pricing:jobs")).isEqualTo(events));
 		for (String job : jobs) {
-			HttpResponse<String> status = stack.get(stack.apiPort, job);
-			assertThat(status.statusCode()).isEqualTo(200);
-			assertThat(status.body()).contains("\"state\":\"QUEUED\"");
+			await().atMost(Duration.ofSeconds(60))
+				.untilAsserted(
+						() -> assertThat(stack.get(stack.apiPort, job).body()).contains("\"state\":\"SUCCEEDED\""));
 		}
+		// P-42 is in C-2, whose newest factor came from event 1: 1.01.
+		String product = stack.get(stack.apiPort, "/api/v1/catalog/P-42").body();
+		BigDecimal expected = new BigDecimal(field(product, "base_price")).multiply(new BigDecimal("1.01"))
+			.max(new BigDecimal(field(product, "floor_price")))
+			.min(new BigDecimal(field(product, "ceiling_price")))
+			.setScale(2, RoundingMode.HALF_EVEN);
+		await().atMost(Duration.ofSeconds(5))
+			.untilAsserted(() -> assertThat(
+					new BigDecimal(field(stack.get(stack.apiPort, "/api/v1/prices/P-42").body(), "market_price")))
+				.isEqualByComparingTo(expected));
 	}
 
 	/**
@@ -124,6 +137,12 @@ class RunLocalScriptIntegrationTests {
 			}
 
 		});
+	}
+
+	private static String field(String json, String name) {
+		Matcher matcher = Pattern.compile("\"" + name + "\":\"?([0-9.]+)").matcher(json);
+		assertThat(matcher.find()).as("%s in %s", name, json).isTrue();
+		return matcher.group(1);
 	}
 
 }

@@ -16,6 +16,26 @@ public final class JobFields {
 
 	public static final String ENQUEUED_AT = "enqueued_at";
 
+	public static final String STARTED_AT = "started_at";
+
+	public static final String FINISHED_AT = "finished_at";
+
+	public static final String WORKER = "worker";
+
+	public static final String LOCK = "lock";
+
+	public static final String LOCKED_AT = "locked_at";
+
+	public static final String UNLOCKED_AT = "unlocked_at";
+
+	public static final String FENCING_TOKEN = "fencing_token";
+
+	public static final String PROCESSED = "processed";
+
+	public static final String TOTAL = "total";
+
+	public static final String ERROR = "error";
+
 	private JobFields() {
 	}
 

@@ -11,6 +11,7 @@ import java.util.HexFormat;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.reactive.RedisScriptingReactiveCommands;
+import io.lettuce.core.api.sync.RedisScriptingCommands;
 import reactor.core.publisher.Flux;
 
 /**
@@ -50,6 +51,25 @@ public final class LuaScript {
 			String[] keys, String... args) {
 		return commands.<T>evalsha(this.sha1, type, keys, args)
 			.onErrorResume(RedisNoScriptException.class, (ex) -> commands.eval(this.source, type, keys, args));
+	}
+
+	/**
+	 * Runs the script and waits for its reply, for code on its own threads.
+	 * @param commands synchronous commands of a connection
+	 * @param type the reply type
+	 * @param keys the keys it touches
+	 * @param args its arguments
+	 * @param <T> the reply type
+	 * @return the reply
+	 */
+	public <T> T call(RedisScriptingCommands<String, String> commands, ScriptOutputType type, String[] keys,
+			String... args) {
+		try {
+			return commands.evalsha(this.sha1, type, keys, args);
+		}
+		catch (RedisNoScriptException ex) {
+			return commands.eval(this.source, type, keys, args);
+		}
 	}
 
 	private static String sha1Hex(String text) {

@@ -43,6 +43,11 @@ public final class RedisKeys {
 		return this.prefix + "jobs";
 	}
 
+	/** Stream of jobs that could not succeed, with their reason. */
+	public String deadLetters() {
+		return this.prefix + "dead-letters";
+	}
+
 	/** Hash holding one job's status. */
 	public String job(String eventId) {
 		return this.prefix + "job:" + eventId;

@@ -1,0 +1,130 @@
+package dev.pricingengine.worker.job;
+
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.pricingengine.common.event.EnvelopeCodec;
+import dev.pricingengine.common.event.EventEnvelope;
+import dev.pricingengine.common.job.JobFields;
+import dev.pricingengine.common.job.JobState;
+import dev.pricingengine.common.redis.RedisKeys;
+import dev.pricingengine.common.redis.SharedRedisConnection;
+import dev.pricingengine.worker.recalc.Recalculator;
+import io.lettuce.core.api.sync.RedisCommands;
+import org.redisson.api.RFencedLock;
+import org.redisson.api.RedissonClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.core.retry.RetryException;
+import org.springframework.core.retry.RetryTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * Runs one job: takes the fenced recalculation lock (waiting while another worker holds
+ * it), applies the event and recalculates its scope, and records every step in the job
+ * status. Transient failures are retried by Spring's {@link RetryTemplate}; a job that
+ * cannot succeed goes to the dead-letter stream with its reason.
+ */
+@Component
+class JobProcessor {
+
+	private static final Logger logger = LoggerFactory.getLogger(JobProcessor.class);
+
+	private final SharedRedisConnection redisConnection;
+
+	private final RedissonClient redisson;
+
+	private final Recalculator recalculator;
+
+	private final RetryTemplate retryTemplate;
+
+	private final RedisKeys keys;
+
+	private final String lockName;
+
+	JobProcessor(SharedRedisConnection redisConnection, RedissonClient redisson, Recalculator recalculator,
+			RetryTemplate jobRetryTemplate, RedisKeys keys, WorkerProperties properties) {
+		this.redisConnection = redisConnection;
+		this.redisson = redisson;
+		this.recalculator = recalculator;
+		this.retryTemplate = jobRetryTemplate;
+		this.keys = keys;
+		this.lockName = keys.prefix() + properties.lockName();
+	}
+
+	/**
+	 * Processes a job stream entry; returns once its outcome is recorded.
+	 * @param entry the entry's fields ({@code event_id}, {@code envelope})
+	 * @param worker the consumer processing it
+	 */
+	void process(Map<String, String> entry, String worker) {
+		String eventId = entry.getOrDefault("event_id", "unknown");
+		EventEnvelope envelope;
+		try {
+			envelope = EnvelopeCodec.decode(entry.get("envelope"));
+		}
+		catch (IllegalArgumentException | NullPointerException ex) {
+			deadLetter(eventId, entry.get("envelope"), "Malformed job: " + ex.getMessage(), 1);
+			return;
+		}
+		AtomicInteger attempts = new AtomicInteger();
+		try {
+			this.retryTemplate.execute(() -> {
+				run(envelope, worker, attempts.incrementAndGet());
+				return null;
+			});
+		}
+		catch (RetryException ex) {
+			Throwable cause = (ex.getCause() != null) ? ex.getCause() : ex;
+			deadLetter(eventId, entry.get("envelope"), cause.getClass().getSimpleName() + ": " + cause.getMessage(),
+					attempts.get());
+		}
+	}
+
+	private void run(EventEnvelope envelope, String worker, int attempt) {
+		String job = this.keys.job(envelope.eventId());
+		RedisCommands<String, String> redis = this.redisConnection.connection().sync();
+		redis.hset(job,
+				Map.of(JobFields.STATE, (attempt == 1) ? JobState.RUNNING.name() : JobState.RETRYING.name(),
+						JobFields.ATTEMPTS, String.valueOf(attempt), JobFields.WORKER, worker, JobFields.STARTED_AT,
+						String.valueOf(serverMillis(redis)), JobFields.LOCK, this.lockName));
+		RFencedLock lock = this.redisson.getFencedLock(this.lockName);
+		long token = lock.lockAndGetToken();
+		Recalculator.Result result;
+		try {
+			redis.hset(job, Map.of(JobFields.STATE, JobState.RUNNING.name(), JobFields.LOCKED_AT,
+					String.valueOf(serverMillis(redis)), JobFields.FENCING_TOKEN, String.valueOf(token)));
+			result = this.recalculator.apply(envelope, token,
+					(processed) -> redis.hset(job, JobFields.PROCESSED, String.valueOf(processed)));
+			redis.hset(job, JobFields.UNLOCKED_AT, String.valueOf(serverMillis(redis)));
+		}
+		finally {
+			lock.unlock();
+		}
+		redis.hset(job,
+				Map.of(JobFields.STATE, JobState.SUCCEEDED.name(), JobFields.PROCESSED,
+						String.valueOf(result.processed()), JobFields.TOTAL, String.valueOf(result.total()),
+						JobFields.FINISHED_AT, String.valueOf(serverMillis(redis))));
+		if (result.rejected() > 0) {
+			logger.warn("Job {}: {} price writes refused by fencing (token {})", envelope.eventId(), result.rejected(),
+					token);
+		}
+	}
+
+	private void deadLetter(String eventId, String envelope, String error, int attempts) {
+		RedisCommands<String, String> redis = this.redisConnection.connection().sync();
+		logger.error("Dead-lettering job {} after {} attempt(s): {}", eventId, attempts, error);
+		redis.xadd(this.keys.deadLetters(), Map.of("event_id", eventId, "envelope", String.valueOf(envelope), "error",
+				error, "attempts", String.valueOf(attempts)));
+		redis.hset(this.keys.job(eventId),
+				Map.of(JobFields.STATE, JobState.DEAD_LETTERED.name(), JobFields.ERROR, error, JobFields.ATTEMPTS,
+						String.valueOf(attempts), JobFields.FINISHED_AT, String.valueOf(serverMillis(redis))));
+	}
+
+	private static long serverMillis(RedisCommands<String, String> redis) {
+		var time = redis.time();
+		return Long.parseLong(time.get(0)) * 1000 + Long.parseLong(time.get(1)) / 1000;
+	}
+
+}

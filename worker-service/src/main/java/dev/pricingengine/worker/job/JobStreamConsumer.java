@@ -1,0 +1,142 @@
+package dev.pricingengine.worker.job;
+
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.pricingengine.common.redis.RedisKeys;
+import dev.pricingengine.common.redis.SharedRedisConnection;
+import io.lettuce.core.Consumer;
+import io.lettuce.core.RedisBusyException;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XGroupCreateArgs;
+import io.lettuce.core.XReadArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.StringCodec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.context.SmartLifecycle;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * The consumer group on the job stream: {@code pricing.worker.concurrency} threads, each
+ * with a connection of its own for its blocking {@code XREADGROUP}. An entry is
+ * acknowledged only after its outcome is recorded (ack late); an entry whose processing
+ * failed unexpectedly stays pending.
+ */
+@Component
+class JobStreamConsumer implements SmartLifecycle {
+
+	private static final Logger logger = LoggerFactory.getLogger(JobStreamConsumer.class);
+
+	private final LettuceConnectionFactory connectionFactory;
+
+	private final JobProcessor processor;
+
+	private final RedisKeys keys;
+
+	private final WorkerProperties properties;
+
+	private final List<Thread> threads = new ArrayList<>();
+
+	private volatile boolean running;
+
+	JobStreamConsumer(LettuceConnectionFactory connectionFactory, JobProcessor processor, RedisKeys keys,
+			WorkerProperties properties) {
+		this.connectionFactory = connectionFactory;
+		this.processor = processor;
+		this.keys = keys;
+		this.properties = properties;
+	}
+
+	@Override
+	public void start() {
+		this.running = true;
+		String base = hostname() + "-" + ManagementFactory.getRuntimeMXBean().getPid();
+		for (int i = 0; i < this.properties.concurrency(); i++) {
+			String name = (this.properties.concurrency() == 1) ? base : base + "-" + i;
+			StatefulRedisConnection<String, String> connection = SharedRedisConnection
+				.nativeClient(this.connectionFactory)
+				.connect(StringCodec.UTF8);
+			connection.setTimeout(this.properties.readTimeout().plus(Duration.ofSeconds(5)));
+			if (i == 0) {
+				createGroup(connection);
+			}
+			Thread thread = new Thread(() -> consume(connection, name), "job-consumer-" + i);
+			this.threads.add(thread);
+			thread.start();
+		}
+	}
+
+	private void createGroup(StatefulRedisConnection<String, String> connection) {
+		try {
+			connection.sync()
+				.xgroupCreate(XReadArgs.StreamOffset.from(this.keys.jobStream(), "0"), this.properties.group(),
+						XGroupCreateArgs.Builder.mkstream());
+		}
+		catch (RedisBusyException ex) {
+			// BUSYGROUP: another worker created it
+		}
+	}
+
+	private void consume(StatefulRedisConnection<String, String> connection, String name) {
+		Consumer<String> consumer = Consumer.from(this.properties.group(), name);
+		XReadArgs read = XReadArgs.Builder.block(this.properties.readTimeout()).count(1);
+		try (connection) {
+			while (this.running) {
+				try {
+					for (StreamMessage<String, String> entry : connection.sync()
+						.xreadgroup(consumer, read, XReadArgs.StreamOffset.lastConsumed(this.keys.jobStream()))) {
+						this.processor.process(entry.getBody(), name);
+						connection.sync().xack(this.keys.jobStream(), this.properties.group(), entry.getId());
+					}
+				}
+				catch (RuntimeException ex) {
+					if (this.running) {
+						logger.error("Job consumer {} failed; the entry stays pending", name, ex);
+					}
+				}
+			}
+		}
+	}
+
+	@Override
+	public void stop() {
+		this.running = false;
+		for (Thread thread : this.threads) {
+			try {
+				thread.join(this.properties.readTimeout().plusSeconds(30).toMillis());
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}
+		this.threads.clear();
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	@Override
+	public int getPhase() {
+		// After the shared connection the processor uses; stopped before it.
+		return this.connectionFactory.getPhase() + 2;
+	}
+
+	private static String hostname() {
+		try {
+			return InetAddress.getLocalHost().getHostName();
+		}
+		catch (UnknownHostException ex) {
+			return "worker";
+		}
+	}
+
+}

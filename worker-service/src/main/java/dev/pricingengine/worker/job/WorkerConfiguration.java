@@ -1,0 +1,70 @@
+package dev.pricingengine.worker.job;
+
+import dev.pricingengine.common.redis.SharedRedisConnection;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisConnectionException;
+import org.redisson.Redisson;
+import org.redisson.api.RedissonClient;
+import org.redisson.config.Config;
+import org.redisson.config.SingleServerConfig;
+
+import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.retry.RetryPolicy;
+import org.springframework.core.retry.RetryTemplate;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+
+/**
+ * The worker's Redis clients and retry policy.
+ */
+@Configuration(proxyBeanMethods = false)
+class WorkerConfiguration {
+
+	@Bean
+	SharedRedisConnection sharedRedisConnection(LettuceConnectionFactory connectionFactory) {
+		return new SharedRedisConnection(connectionFactory);
+	}
+
+	/**
+	 * Redisson, for the fenced lock, on the same Redis as everything else: built from
+	 * Spring Boot's Redis connection details, so {@code spring.data.redis.*} (user,
+	 * password, TLS) configures it too.
+	 */
+	@Bean(destroyMethod = "shutdown")
+	RedissonClient redissonClient(DataRedisConnectionDetails connection) {
+		DataRedisConnectionDetails.Standalone standalone = connection.getStandalone();
+		if (standalone == null) {
+			throw new IllegalStateException("The worker's lock supports a standalone Redis for now");
+		}
+		Config config = new Config();
+		SingleServerConfig server = config.useSingleServer()
+			.setAddress(((connection.getSslBundle() != null) ? "rediss://" : "redis://") + standalone.getHost() + ":"
+					+ standalone.getPort())
+			.setDatabase(standalone.getDatabase());
+		if (connection.getUsername() != null) {
+			server.setUsername(connection.getUsername());
+		}
+		if (connection.getPassword() != null) {
+			server.setPassword(connection.getPassword());
+		}
+		return Redisson.create(config);
+	}
+
+	/**
+	 * Spring Framework's retry: transient Redis failures and market-data timeouts only.
+	 */
+	@Bean
+	RetryTemplate jobRetryTemplate(WorkerProperties properties) {
+		WorkerProperties.Retry retry = properties.retry();
+		return new RetryTemplate(RetryPolicy.builder()
+			.maxRetries(retry.maxRetries())
+			.delay(retry.initialDelay())
+			.multiplier(retry.multiplier())
+			.maxDelay(retry.maxDelay())
+			.jitter(retry.jitter())
+			.includes(RedisConnectionException.class, RedisCommandTimeoutException.class)
+			.build());
+	}
+
+}

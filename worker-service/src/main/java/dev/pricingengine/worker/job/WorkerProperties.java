@@ -1,0 +1,50 @@
+package dev.pricingengine.worker.job;
+
+import java.time.Duration;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Worker settings.
+ *
+ * @param concurrency consumers (threads) per process
+ * @param group consumer group on the job stream
+ * @param lockName name of the recalculation lock (under the key prefix)
+ * @param batchSize products recalculated per round trip
+ * @param readTimeout how long one read of the job stream blocks
+ * @param priceTtl lifetime of a recalculated price in Redis
+ * @param retry retries of transient failures
+ */
+@Validated
+@ConfigurationProperties("pricing.worker")
+public record WorkerProperties(@DefaultValue("1") @Min(1) @Max(64) int concurrency,
+		@DefaultValue("workers") @NotBlank String group,
+		@DefaultValue("recalculate_global_lock") @NotBlank String lockName,
+		@DefaultValue("500") @Min(1) @Max(10_000) int batchSize, @DefaultValue("2s") @NotNull Duration readTimeout,
+		@DefaultValue("1h") @NotNull Duration priceTtl, @DefaultValue @Valid Retry retry) {
+
+	/**
+	 * Exponential backoff with jitter; defaults mirror the prototype's policy (5
+	 * retries).
+	 *
+	 * @param maxRetries retries after the first attempt
+	 * @param initialDelay delay before the first retry
+	 * @param multiplier growth of the delay per retry
+	 * @param maxDelay longest delay
+	 * @param jitter random spread added to each delay
+	 */
+	public record Retry(@DefaultValue("5") @Min(0) @Max(100) long maxRetries,
+			@DefaultValue("200ms") @NotNull Duration initialDelay, @DefaultValue("2.0") double multiplier,
+			@DefaultValue("5s") @NotNull Duration maxDelay, @DefaultValue("100ms") @NotNull Duration jitter) {
+
+	}
+
+}

@@ -1,0 +1,16 @@
+-- Applies one market event to the market state or the catalog, unless a newer event (by
+-- sequence) already set the same field: arrival order does not matter. Bumps the revision of
+-- what changed so that in-flight read-path write-backs of older inputs are refused.
+-- KEYS[1] the hash the field lives in (market state, or the product hash for a base price)
+-- ARGV[1] field, ARGV[2] new value, ARGV[3] event sequence
+-- Returns 1 when applied, 0 when a newer event had set it, -1 when the product does not exist.
+if ARGV[1] == 'base_price' and redis.call('EXISTS', KEYS[1]) == 0 then
+  return -1
+end
+local stored = tonumber(redis.call('HGET', KEYS[1], ARGV[1] .. ':seq') or '0')
+if stored >= tonumber(ARGV[3]) then
+  return 0
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], ARGV[1] .. ':seq', ARGV[3])
+redis.call('HINCRBY', KEYS[1], 'rev', 1)
+return 1

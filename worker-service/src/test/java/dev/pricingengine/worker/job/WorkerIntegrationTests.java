@@ -1,0 +1,233 @@
+package dev.pricingengine.worker.job;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+
+import dev.pricingengine.common.catalog.Product;
+import dev.pricingengine.common.catalog.ProductCodec;
+import dev.pricingengine.common.event.EnvelopeCodec;
+import dev.pricingengine.common.event.EventEnvelope;
+import dev.pricingengine.common.event.MarketEvent;
+import dev.pricingengine.common.event.MarketEventType;
+import dev.pricingengine.common.market.DemandFactors;
+import dev.pricingengine.common.pricing.MarketPriceCodec;
+import dev.pricingengine.common.pricing.PricingRule;
+import dev.pricingengine.common.redis.LuaScript;
+import dev.pricingengine.common.redis.RedisKeys;
+import dev.pricingengine.common.redis.SharedRedisConnection;
+import dev.pricingengine.common.test.RedisTestConfiguration;
+import io.lettuce.core.Range;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.sync.RedisCommands;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.context.annotation.Import;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Workers (two consumers) against a real Redis: jobs are put on the stream as the
+ * listener puts them, and the outcome is checked against the pricing rule.
+ */
+@SpringBootTest(properties = { "pricing.worker.concurrency=2", "pricing.worker.batch-size=7",
+		"pricing.worker.retry.initial-delay=10ms" })
+@Import(RedisTestConfiguration.class)
+class WorkerIntegrationTests {
+
+	private static final int PRODUCTS_PER_CATEGORY = 15;
+
+	private static final List<String> CATEGORIES = List.of("C-1", "C-2", "C-3");
+
+	@Autowired
+	private SharedRedisConnection redisConnection;
+
+	@Autowired
+	private RedisKeys keys;
+
+	private final Map<String, Product> catalog = new HashMap<>();
+
+	private long sequence;
+
+	@BeforeEach
+	void seedCatalog() {
+		for (String category : CATEGORIES) {
+			for (int i = 0; i < PRODUCTS_PER_CATEGORY; i++) {
+				BigDecimal base = BigDecimal.valueOf(1000 + i * 137 + category.hashCode() % 100, 2);
+				Product product = new Product(category + "-P" + i, category, base,
+						base.multiply(new BigDecimal("0.80")).setScale(2, RoundingMode.HALF_EVEN),
+						base.multiply(new BigDecimal("1.50")).setScale(2, RoundingMode.HALF_EVEN));
+				redis().hset(this.keys.product(product.id()), ProductCodec.toHash(product));
+				redis().del(this.keys.price(product.id()));
+				redis().sadd(this.keys.category(category), product.id());
+				redis().sadd(this.keys.categories(), category);
+				this.catalog.put(product.id(), product);
+			}
+		}
+		redis().del(this.keys.market());
+		this.sequence = redis().incrby(this.keys.eventSequence(), 1000);
+	}
+
+	@Test
+	void recalculatesTheEventsScopeWithTheFencingToken() {
+		String job = enqueue(new MarketEvent(MarketEventType.DEMAND_FACTOR, new BigDecimal("1.2"), "C-1", null, null));
+		Map<String, String> status = awaitFinished(job);
+		assertThat(status).containsEntry("state", "SUCCEEDED")
+			.containsEntry("processed", String.valueOf(PRODUCTS_PER_CATEGORY))
+			.containsEntry("total", String.valueOf(PRODUCTS_PER_CATEGORY))
+			.containsEntry("attempts", "1")
+			.containsKeys("fencing_token", "locked_at", "unlocked_at", "worker", "started_at", "finished_at");
+		assertThat(Long.parseLong(status.get("locked_at")))
+			.isLessThanOrEqualTo(Long.parseLong(status.get("unlocked_at")));
+		long token = Long.parseLong(status.get("fencing_token"));
+		for (Product product : this.catalog.values()) {
+			String stored = redis().get(this.keys.price(product.id()));
+			if (product.category().equals("C-1")) {
+				assertThat(MarketPriceCodec.decode(stored).price()).isEqualByComparingTo(PricingRule
+					.marketPrice(product, new DemandFactors(BigDecimal.ONE, new BigDecimal("1.2"), BigDecimal.ONE)));
+				assertThat(MarketPriceCodec.decode(stored).version()).isEqualTo(token);
+			}
+			else {
+				assertThat(stored).as("price of %s outside the scope", product.id()).isNull();
+			}
+		}
+	}
+
+	@Test
+	void theNewestSequenceWinsWhateverTheArrivalOrder() {
+		long newer = this.sequence + 20;
+		long older = this.sequence + 10;
+		String first = enqueue(new MarketEvent(MarketEventType.DEMAND_FACTOR, new BigDecimal("1.5"), null, null, null),
+				newer);
+		String second = enqueue(new MarketEvent(MarketEventType.DEMAND_FACTOR, new BigDecimal("0.5"), null, null, null),
+				older);
+		assertThat(awaitFinished(first)).containsEntry("state", "SUCCEEDED");
+		assertThat(awaitFinished(second)).containsEntry("state", "SUCCEEDED");
+		assertThat(redis().hget(this.keys.market(), "global")).isEqualTo("1.5");
+		assertPricesFollowTheRule();
+	}
+
+	@Test
+	void noEffectIsLostAndRecalculationsNeverOverlapUnderConcurrentEvents() {
+		Random random = new Random(42);
+		List<String> jobs = new ArrayList<>();
+		for (int i = 0; i < 40; i++) {
+			BigDecimal factor = BigDecimal.valueOf(50 + random.nextInt(150), 2);
+			MarketEvent event = switch (random.nextInt(4)) {
+				case 0 -> new MarketEvent(MarketEventType.DEMAND_FACTOR, factor, null, null, null);
+				case 1 -> new MarketEvent(MarketEventType.DEMAND_FACTOR, factor,
+						CATEGORIES.get(random.nextInt(CATEGORIES.size())), null, null);
+				case 2 -> new MarketEvent(MarketEventType.DEMAND_FACTOR, factor, null,
+						"C-2-P" + random.nextInt(PRODUCTS_PER_CATEGORY), null);
+				default -> new MarketEvent(MarketEventType.BASE_PRICE, null, null,
+						"C-3-P" + random.nextInt(PRODUCTS_PER_CATEGORY),
+						BigDecimal.valueOf(900 + random.nextInt(900), 2));
+			};
+			jobs.add(enqueue(event));
+		}
+		List<long[]> lockIntervals = new ArrayList<>();
+		for (String job : jobs) {
+			Map<String, String> status = awaitFinished(job);
+			assertThat(status).containsEntry("state", "SUCCEEDED");
+			lockIntervals
+				.add(new long[] { Long.parseLong(status.get("locked_at")), Long.parseLong(status.get("unlocked_at")) });
+		}
+		assertPricesFollowTheRule();
+		lockIntervals.sort(Comparator.comparingLong((interval) -> interval[0]));
+		for (int i = 1; i < lockIntervals.size(); i++) {
+			assertThat(lockIntervals.get(i)[0]).as("lock taken before the previous holder released it")
+				.isGreaterThanOrEqualTo(lockIntervals.get(i - 1)[1]);
+		}
+	}
+
+	@Test
+	void aWriterWithAnOlderFencingTokenIsRefused() {
+		LuaScript write = LuaScript.fromClasspath("scripts/write-prices-fenced.lua");
+		String[] key = { this.keys.price("C-1-P0") };
+		List<Long> newer = write.call(redis(), ScriptOutputType.MULTI, key, "9", "60000", "12.00|10.00|0|9");
+		List<Long> stale = write.call(redis(), ScriptOutputType.MULTI, key, "5", "60000", "11.00|10.00|0|5");
+		assertThat(newer).containsExactly(1L, 0L);
+		assertThat(stale).containsExactly(0L, 1L);
+		assertThat(redis().get(key[0])).isEqualTo("12.00|10.00|0|9");
+	}
+
+	@Test
+	void aJobThatCannotSucceedIsDeadLetteredWithItsReason() {
+		String job = enqueue(
+				new MarketEvent(MarketEventType.BASE_PRICE, null, null, "P-not-in-catalog", new BigDecimal("10.00")));
+		Map<String, String> status = awaitFinished(job);
+		assertThat(status).containsEntry("state", "DEAD_LETTERED").containsEntry("attempts", "1");
+		assertThat(status.get("error")).contains("P-not-in-catalog");
+		assertThat(redis().xrange(this.keys.deadLetters(), Range.create("-", "+")))
+			.anySatisfy((entry) -> assertThat(entry.getBody()).containsEntry("event_id", job));
+	}
+
+	@Test
+	void aMalformedJobIsDeadLetteredAndTheWorkersGoOn() {
+		String garbage = UUID.randomUUID().toString();
+		redis().xadd(this.keys.jobStream(), Map.of("event_id", garbage, "envelope", "not an envelope"));
+		await().atMost(Duration.ofSeconds(10))
+			.until(() -> "DEAD_LETTERED".equals(redis().hget(this.keys.job(garbage), "state")));
+		String job = enqueue(MarketEvent.RECALCULATE);
+		assertThat(awaitFinished(job)).containsEntry("state", "SUCCEEDED");
+	}
+
+	private void assertPricesFollowTheRule() {
+		Map<String, String> market = redis().hgetall(this.keys.market());
+		BigDecimal global = factor(market.get("global"));
+		for (Product seeded : this.catalog.values()) {
+			Product product = ProductCodec.fromHash(seeded.id(), redis().hgetall(this.keys.product(seeded.id())));
+			DemandFactors factors = new DemandFactors(global, factor(market.get("category:" + product.category())),
+					factor(market.get("product:" + product.id())));
+			String stored = redis().get(this.keys.price(product.id()));
+			if (stored != null) {
+				assertThat(MarketPriceCodec.decode(stored).price()).as("price of %s", product.id())
+					.isEqualByComparingTo(PricingRule.marketPrice(product, factors));
+			}
+		}
+	}
+
+	private static BigDecimal factor(String stored) {
+		return (stored != null) ? new BigDecimal(stored) : BigDecimal.ONE;
+	}
+
+	private String enqueue(MarketEvent event) {
+		return enqueue(event, ++this.sequence);
+	}
+
+	/** What the listener does for an event: a stream entry and a QUEUED status. */
+	private String enqueue(MarketEvent event, long sequence) {
+		EventEnvelope envelope = new EventEnvelope(UUID.randomUUID().toString(), sequence, event, Instant.now(), null,
+				null);
+		String json = EnvelopeCodec.encode(envelope);
+		redis().hset(this.keys.job(envelope.eventId()),
+				Map.of("state", "QUEUED", "envelope", json, "sequence", String.valueOf(sequence), "attempts", "0"));
+		redis().xadd(this.keys.jobStream(), Map.of("event_id", envelope.eventId(), "envelope", json));
+		return envelope.eventId();
+	}
+
+	private Map<String, String> awaitFinished(String job) {
+		await().atMost(Duration.ofSeconds(20)).until(() -> {
+			String state = redis().hget(this.keys.job(job), "state");
+			return "SUCCEEDED".equals(state) || "DEAD_LETTERED".equals(state);
+		});
+		return redis().hgetall(this.keys.job(job));
+	}
+
+	private RedisCommands<String, String> redis() {
+		return this.redisConnection.connection().sync();
+	}
+
+}
