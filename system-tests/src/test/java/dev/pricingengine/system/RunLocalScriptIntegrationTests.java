@@ -86,7 +86,10 @@ class RunLocalScriptIntegrationTests {
 		for (String job : jobs) {
 			await().atMost(Duration.ofSeconds(60))
 				.untilAsserted(
-						() -> assertThat(stack.get(stack.apiPort, job).body()).contains("\"state\":\"SUCCEEDED\""));
+						() -> assertThat(stack.get(stack.apiPort, job).body()).contains("\"state\":\"SUCCEEDED\"")
+							.contains("\"fencing_token\":")
+							.contains("\"processed\":500")
+							.contains("\"total\":500"));
 		}
 		// P-42 is in C-2, whose newest factor came from event 1: 1.01.
 		String product = stack.get(stack.apiPort, "/api/v1/catalog/P-42").body();

@@ -10,23 +10,48 @@ import dev.pricingengine.common.job.JobFields;
 import dev.pricingengine.common.job.JobState;
 
 /**
- * A job's status. Fields a job has not reached yet are null.
+ * A job's status. Fields a job has not reached yet are null; times come from the Redis
+ * clock.
  *
  * @param jobId the job (and event) id
  * @param state where the job is
  * @param event the market event
  * @param sequence the event's sequence
  * @param attempts attempts made so far
- * @param enqueuedAt when a listener put it on the job stream (Redis clock)
+ * @param processed products recalculated so far
+ * @param total products in the event's scope
+ * @param enqueuedAt when a listener put it on the job stream
+ * @param startedAt when a worker started its latest attempt
+ * @param finishedAt when it succeeded or was dead-lettered
+ * @param lock the lock it ran under
+ * @param lockedAt when it took the lock
+ * @param unlockedAt when it released the lock
+ * @param fencingToken the lock's fencing token its writes carried
+ * @param worker the consumer that ran it
+ * @param error why it was dead-lettered
  */
-record JobResponse(String jobId, JobState state, MarketEvent event, Long sequence, Integer attempts,
-		Instant enqueuedAt) {
+record JobResponse(String jobId, JobState state, MarketEvent event, Long sequence, Integer attempts, Long processed,
+		Long total, Instant enqueuedAt, Instant startedAt, Instant finishedAt, String lock, Instant lockedAt,
+		Instant unlockedAt, Long fencingToken, String worker, String error) {
 
 	static JobResponse fromHash(String jobId, Map<String, String> hash) {
 		EventEnvelope envelope = EnvelopeCodec.decode(hash.get(JobFields.ENVELOPE));
 		return new JobResponse(jobId, JobState.valueOf(hash.get(JobFields.STATE)), envelope.event(),
 				envelope.sequence(), Integer.valueOf(hash.getOrDefault(JobFields.ATTEMPTS, "0")),
-				Instant.ofEpochMilli(Long.parseLong(hash.get(JobFields.ENQUEUED_AT))));
+				number(hash, JobFields.PROCESSED), number(hash, JobFields.TOTAL), time(hash, JobFields.ENQUEUED_AT),
+				time(hash, JobFields.STARTED_AT), time(hash, JobFields.FINISHED_AT), hash.get(JobFields.LOCK),
+				time(hash, JobFields.LOCKED_AT), time(hash, JobFields.UNLOCKED_AT),
+				number(hash, JobFields.FENCING_TOKEN), hash.get(JobFields.WORKER), hash.get(JobFields.ERROR));
+	}
+
+	private static Long number(Map<String, String> hash, String field) {
+		String value = hash.get(field);
+		return (value != null) ? Long.valueOf(value) : null;
+	}
+
+	private static Instant time(Map<String, String> hash, String field) {
+		Long millis = number(hash, field);
+		return (millis != null) ? Instant.ofEpochMilli(millis) : null;
 	}
 
 }
