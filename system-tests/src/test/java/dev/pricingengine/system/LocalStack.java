@@ -96,10 +96,19 @@ final class LocalStack implements AutoCloseable {
 	}
 
 	HttpResponse<String> post(int port, String path, String json) throws IOException, InterruptedException {
+		return send("POST", port, path, json);
+	}
+
+	HttpResponse<String> put(int port, String path, String json) throws IOException, InterruptedException {
+		return send("PUT", port, path, json);
+	}
+
+	private HttpResponse<String> send(String method, int port, String path, String json)
+			throws IOException, InterruptedException {
 		HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
 			.timeout(Duration.ofSeconds(10))
 			.header("Content-Type", "application/json")
-			.POST(HttpRequest.BodyPublishers.ofString(json))
+			.method(method, HttpRequest.BodyPublishers.ofString(json))
 			.build();
 		return http.send(request, HttpResponse.BodyHandlers.ofString());
 	}

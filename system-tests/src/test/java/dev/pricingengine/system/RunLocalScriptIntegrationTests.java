@@ -56,6 +56,7 @@ class RunLocalScriptIntegrationTests {
 			}
 
 			appliesEveryPublishedEventOnceThroughTwoListenersAndTwoWorkers(stack);
+			deadLettersUnderPersistentFailureAndReplaysOnceItClears(stack);
 			importsACatalogLargerThanItsHeapAsAStream(stack);
 
 			assertThat(stack.stop()).as("exit status after SIGTERM").isEqualTo(143);
@@ -101,6 +102,31 @@ class RunLocalScriptIntegrationTests {
 			.untilAsserted(() -> assertThat(
 					new BigDecimal(field(stack.get(stack.apiPort, "/api/v1/prices/P-42").body(), "market_price")))
 				.isEqualByComparingTo(expected));
+	}
+
+	private static void deadLettersUnderPersistentFailureAndReplaysOnceItClears(LocalStack stack) throws Exception {
+		assertThat(stack.put(stack.apiPort, "/api/v1/admin/faults", "{\"failure_rate\":1.0}").statusCode())
+			.isEqualTo(200);
+		HttpResponse<String> accepted = stack.post(stack.apiPort, "/api/v1/publish-market-event",
+				"{\"type\":\"DEMAND_FACTOR\",\"factor\":1.2,\"product_id\":\"P-7\"}");
+		Matcher matcher = JOB.matcher(accepted.body());
+		assertThat(matcher.find()).as(accepted.body()).isTrue();
+		String job = matcher.group(1);
+		String jobId = job.substring(job.lastIndexOf('/') + 1);
+		await().atMost(Duration.ofSeconds(60))
+			.untilAsserted(
+					() -> assertThat(stack.get(stack.apiPort, job).body()).contains("\"state\":\"DEAD_LETTERED\"")
+						.contains("\"attempts\":6")
+						.contains("ExternalApiTimeoutException"));
+		assertThat(stack.get(stack.apiPort, "/api/v1/dead-letters").body()).contains(jobId);
+
+		assertThat(stack.put(stack.apiPort, "/api/v1/admin/faults", "{\"failure_rate\":0}").statusCode())
+			.isEqualTo(200);
+		assertThat(stack.post(stack.apiPort, "/api/v1/dead-letters/" + jobId + "/replay", "").statusCode())
+			.isEqualTo(202);
+		await().atMost(Duration.ofSeconds(30))
+			.untilAsserted(() -> assertThat(stack.get(stack.apiPort, job).body()).contains("\"state\":\"SUCCEEDED\""));
+		assertThat(stack.get(stack.apiPort, "/api/v1/dead-letters").body()).doesNotContain(jobId);
 	}
 
 	/**

@@ -48,6 +48,11 @@ public final class RedisKeys {
 		return this.prefix + "dead-letters";
 	}
 
+	/** Hash of the fault-injection settings every worker reads. */
+	public String faults() {
+		return this.prefix + "faults";
+	}
+
 	/** Hash holding one job's status. */
 	public String job(String eventId) {
 		return this.prefix + "job:" + eventId;

@@ -9,6 +9,7 @@ import dev.pricingengine.common.job.JobFields;
 import dev.pricingengine.common.job.JobState;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
+import dev.pricingengine.worker.marketdata.MarketDataStep;
 import dev.pricingengine.worker.recalc.Recalculator;
 import io.lettuce.core.api.sync.RedisCommands;
 import org.redisson.api.RFencedLock;
@@ -37,6 +38,8 @@ class JobProcessor {
 
 	private final Recalculator recalculator;
 
+	private final MarketDataStep marketData;
+
 	private final RetryTemplate retryTemplate;
 
 	private final RedisKeys keys;
@@ -44,10 +47,11 @@ class JobProcessor {
 	private final String lockName;
 
 	JobProcessor(SharedRedisConnection redisConnection, RedissonClient redisson, Recalculator recalculator,
-			RetryTemplate jobRetryTemplate, RedisKeys keys, WorkerProperties properties) {
+			MarketDataStep marketData, RetryTemplate jobRetryTemplate, RedisKeys keys, WorkerProperties properties) {
 		this.redisConnection = redisConnection;
 		this.redisson = redisson;
 		this.recalculator = recalculator;
+		this.marketData = marketData;
 		this.retryTemplate = jobRetryTemplate;
 		this.keys = keys;
 		this.lockName = keys.prefix() + properties.lockName();
@@ -82,6 +86,16 @@ class JobProcessor {
 		}
 	}
 
+	/**
+	 * Dead-letters a job that keeps coming back (its workers die on it).
+	 * @param entry the entry's fields
+	 * @param deliveries how often it was delivered
+	 */
+	void poison(Map<String, String> entry, long deliveries) {
+		deadLetter(entry.getOrDefault("event_id", "unknown"), entry.get("envelope"),
+				"Poison: delivered " + deliveries + " times without an outcome", (int) deliveries);
+	}
+
 	private void run(EventEnvelope envelope, String worker, int attempt) {
 		String job = this.keys.job(envelope.eventId());
 		RedisCommands<String, String> redis = this.redisConnection.connection().sync();
@@ -89,6 +103,7 @@ class JobProcessor {
 				Map.of(JobFields.STATE, (attempt == 1) ? JobState.RUNNING.name() : JobState.RETRYING.name(),
 						JobFields.ATTEMPTS, String.valueOf(attempt), JobFields.WORKER, worker, JobFields.STARTED_AT,
 						String.valueOf(serverMillis(redis)), JobFields.LOCK, this.lockName));
+		this.marketData.run();
 		RFencedLock lock = this.redisson.getFencedLock(this.lockName);
 		long token = lock.lockAndGetToken();
 		Recalculator.Result result;
@@ -115,11 +130,12 @@ class JobProcessor {
 	private void deadLetter(String eventId, String envelope, String error, int attempts) {
 		RedisCommands<String, String> redis = this.redisConnection.connection().sync();
 		logger.error("Dead-lettering job {} after {} attempt(s): {}", eventId, attempts, error);
-		redis.xadd(this.keys.deadLetters(), Map.of("event_id", eventId, "envelope", String.valueOf(envelope), "error",
-				error, "attempts", String.valueOf(attempts)));
+		String entry = redis.xadd(this.keys.deadLetters(), Map.of("event_id", eventId, "envelope",
+				String.valueOf(envelope), "error", error, "attempts", String.valueOf(attempts)));
 		redis.hset(this.keys.job(eventId),
 				Map.of(JobFields.STATE, JobState.DEAD_LETTERED.name(), JobFields.ERROR, error, JobFields.ATTEMPTS,
-						String.valueOf(attempts), JobFields.FINISHED_AT, String.valueOf(serverMillis(redis))));
+						String.valueOf(attempts), JobFields.FINISHED_AT, String.valueOf(serverMillis(redis)),
+						JobFields.DEAD_LETTER, entry));
 	}
 
 	private static long serverMillis(RedisCommands<String, String> redis) {

@@ -12,10 +12,15 @@ import dev.pricingengine.common.redis.SharedRedisConnection;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.StreamMessage;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
+import io.lettuce.core.XAutoClaimArgs;
 import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.models.stream.PendingMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,13 +92,19 @@ class JobStreamConsumer implements SmartLifecycle {
 	private void consume(StatefulRedisConnection<String, String> connection, String name) {
 		Consumer<String> consumer = Consumer.from(this.properties.group(), name);
 		XReadArgs read = XReadArgs.Builder.block(this.properties.readTimeout()).count(1);
+		XAutoClaimArgs<String> claim = XAutoClaimArgs.Builder.xautoclaim(consumer, this.properties.claimIdle(), "0-0")
+			.count(1);
 		try (connection) {
 			while (this.running) {
 				try {
-					for (StreamMessage<String, String> entry : connection.sync()
-						.xreadgroup(consumer, read, XReadArgs.StreamOffset.lastConsumed(this.keys.jobStream()))) {
-						this.processor.process(entry.getBody(), name);
-						connection.sync().xack(this.keys.jobStream(), this.properties.group(), entry.getId());
+					RedisCommands<String, String> redis = connection.sync();
+					for (StreamMessage<String, String> entry : redis.xautoclaim(this.keys.jobStream(), claim)
+						.getMessages()) {
+						handle(redis, entry, name, true);
+					}
+					for (StreamMessage<String, String> entry : redis.xreadgroup(consumer, read,
+							XReadArgs.StreamOffset.lastConsumed(this.keys.jobStream()))) {
+						handle(redis, entry, name, false);
 					}
 				}
 				catch (RuntimeException ex) {
@@ -103,6 +114,32 @@ class JobStreamConsumer implements SmartLifecycle {
 				}
 			}
 		}
+	}
+
+	/**
+	 * Processes an entry and acknowledges it once its outcome is recorded. An entry taken
+	 * over from a dead consumer that has come back too often is dead-lettered as poison
+	 * instead.
+	 */
+	private void handle(RedisCommands<String, String> redis, StreamMessage<String, String> entry, String name,
+			boolean reclaimed) {
+		if (reclaimed) {
+			long deliveries = redis
+				.xpending(this.keys.jobStream(), this.properties.group(), Range.create(entry.getId(), entry.getId()),
+						Limit.from(1))
+				.stream()
+				.mapToLong(PendingMessage::getRedeliveryCount)
+				.findFirst()
+				.orElse(1);
+			logger.warn("Consumer {} took over job stream entry {} (delivery {})", name, entry.getId(), deliveries);
+			if (deliveries > this.properties.maxDeliveries()) {
+				this.processor.poison(entry.getBody(), deliveries);
+				redis.xack(this.keys.jobStream(), this.properties.group(), entry.getId());
+				return;
+			}
+		}
+		this.processor.process(entry.getBody(), name);
+		redis.xack(this.keys.jobStream(), this.properties.group(), entry.getId());
 	}
 
 	@Override

@@ -1,6 +1,7 @@
 package dev.pricingengine.worker.job;
 
 import dev.pricingengine.common.redis.SharedRedisConnection;
+import dev.pricingengine.worker.marketdata.ExternalApiTimeoutException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
 import org.redisson.Redisson;
@@ -63,7 +64,8 @@ class WorkerConfiguration {
 			.multiplier(retry.multiplier())
 			.maxDelay(retry.maxDelay())
 			.jitter(retry.jitter())
-			.includes(RedisConnectionException.class, RedisCommandTimeoutException.class)
+			.includes(RedisConnectionException.class, RedisCommandTimeoutException.class,
+					ExternalApiTimeoutException.class)
 			.build());
 	}
 

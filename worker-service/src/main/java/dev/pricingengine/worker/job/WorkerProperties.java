@@ -21,6 +21,10 @@ import org.springframework.validation.annotation.Validated;
  * @param batchSize products recalculated per round trip
  * @param readTimeout how long one read of the job stream blocks
  * @param priceTtl lifetime of a recalculated price in Redis
+ * @param claimIdle how long a job may sit unacknowledged with a consumer before another
+ * worker takes it over (its consumer presumed dead)
+ * @param maxDeliveries deliveries after which a job that keeps coming back is
+ * dead-lettered as poison
  * @param retry retries of transient failures
  */
 @Validated
@@ -29,7 +33,8 @@ public record WorkerProperties(@DefaultValue("1") @Min(1) @Max(64) int concurren
 		@DefaultValue("workers") @NotBlank String group,
 		@DefaultValue("recalculate_global_lock") @NotBlank String lockName,
 		@DefaultValue("500") @Min(1) @Max(10_000) int batchSize, @DefaultValue("2s") @NotNull Duration readTimeout,
-		@DefaultValue("1h") @NotNull Duration priceTtl, @DefaultValue @Valid Retry retry) {
+		@DefaultValue("1h") @NotNull Duration priceTtl, @DefaultValue("60s") @NotNull Duration claimIdle,
+		@DefaultValue("5") @Min(1) @Max(1000) int maxDeliveries, @DefaultValue @Valid Retry retry) {
 
 	/**
 	 * Exponential backoff with jitter; defaults mirror the prototype's policy (5

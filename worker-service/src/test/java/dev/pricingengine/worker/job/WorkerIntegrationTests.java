@@ -18,6 +18,7 @@ import dev.pricingengine.common.event.EnvelopeCodec;
 import dev.pricingengine.common.event.EventEnvelope;
 import dev.pricingengine.common.event.MarketEvent;
 import dev.pricingengine.common.event.MarketEventType;
+import dev.pricingengine.common.fault.FaultSettings;
 import dev.pricingengine.common.market.DemandFactors;
 import dev.pricingengine.common.pricing.MarketPriceCodec;
 import dev.pricingengine.common.pricing.PricingRule;
@@ -25,15 +26,21 @@ import dev.pricingengine.common.redis.LuaScript;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
 import dev.pricingengine.common.test.RedisTestConfiguration;
+import io.lettuce.core.Consumer;
 import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.TransactionResult;
+import io.lettuce.core.XReadArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.StringCodec;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Import;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -43,7 +50,8 @@ import static org.awaitility.Awaitility.await;
  * listener puts them, and the outcome is checked against the pricing rule.
  */
 @SpringBootTest(properties = { "pricing.worker.concurrency=2", "pricing.worker.batch-size=7",
-		"pricing.worker.retry.initial-delay=10ms" })
+		"pricing.worker.retry.initial-delay=10ms", "pricing.worker.retry.max-delay=50ms",
+		"pricing.worker.claim-idle=1s", "pricing.worker.max-deliveries=3" })
 @Import(RedisTestConfiguration.class)
 class WorkerIntegrationTests {
 
@@ -56,6 +64,9 @@ class WorkerIntegrationTests {
 
 	@Autowired
 	private RedisKeys keys;
+
+	@Autowired
+	private LettuceConnectionFactory connectionFactory;
 
 	private final Map<String, Product> catalog = new HashMap<>();
 
@@ -76,7 +87,7 @@ class WorkerIntegrationTests {
 				this.catalog.put(product.id(), product);
 			}
 		}
-		redis().del(this.keys.market());
+		redis().del(this.keys.market(), this.keys.faults());
 		this.sequence = redis().incrby(this.keys.eventSequence(), 1000);
 	}
 
@@ -182,6 +193,74 @@ class WorkerIntegrationTests {
 			.until(() -> "DEAD_LETTERED".equals(redis().hget(this.keys.job(garbage), "state")));
 		String job = enqueue(MarketEvent.RECALCULATE);
 		assertThat(awaitFinished(job)).containsEntry("state", "SUCCEEDED");
+	}
+
+	@Test
+	void retriesTransientFailuresAndDeadLettersAJobWhenTheyPersist() {
+		redis().hset(this.keys.faults(), new FaultSettings(1.0, 0).toHash());
+		Map<String, String> status = awaitFinished(enqueue(MarketEvent.RECALCULATE));
+		assertThat(status).containsEntry("state", "DEAD_LETTERED").containsEntry("attempts", "6");
+		assertThat(status.get("error")).contains("ExternalApiTimeoutException");
+	}
+
+	@Test
+	void jobsSucceedThroughAFiftyPercentFailureRate() {
+		redis().hset(this.keys.faults(), new FaultSettings(0.5, 0).toHash());
+		List<String> jobs = new ArrayList<>();
+		for (int i = 0; i < 20; i++) {
+			jobs.add(enqueue(new MarketEvent(MarketEventType.DEMAND_FACTOR, new BigDecimal("1.1"), "C-1", null, null)));
+		}
+		List<Map<String, String>> outcomes = jobs.stream().map(this::awaitFinished).toList();
+		// Each job fails all 6 attempts with probability 1/64; retries happen with near
+		// certainty.
+		assertThat(outcomes).filteredOn((status) -> "SUCCEEDED".equals(status.get("state"))).hasSizeGreaterThan(15);
+		assertThat(outcomes)
+			.anySatisfy((status) -> assertThat(Integer.parseInt(status.get("attempts"))).isGreaterThan(1));
+		assertThat(outcomes).filteredOn((status) -> "DEAD_LETTERED".equals(status.get("state")))
+			.allSatisfy((status) -> assertThat(status).containsEntry("attempts", "6"));
+	}
+
+	@Test
+	void aJobLeftUnacknowledgedByADeadWorkerIsTakenOver() {
+		String job = enqueueDeliveredTo("dead-worker", MarketEvent.RECALCULATE, 0);
+		Map<String, String> status = awaitFinished(job);
+		assertThat(status).containsEntry("state", "SUCCEEDED");
+		assertThat(status.get("worker")).isNotEqualTo("dead-worker");
+	}
+
+	@Test
+	void aJobThatKeepsComingBackIsDeadLetteredAsPoison() {
+		String job = enqueueDeliveredTo("dead-worker", MarketEvent.RECALCULATE, 3);
+		Map<String, String> status = awaitFinished(job);
+		assertThat(status).containsEntry("state", "DEAD_LETTERED");
+		assertThat(status.get("error")).startsWith("Poison");
+	}
+
+	/**
+	 * Enqueues a job and hands it to a consumer that never acknowledges it, atomically so
+	 * that no live worker gets it first; then claims it again {@code redeliveries} times
+	 * for that consumer.
+	 */
+	private String enqueueDeliveredTo(String deadConsumer, MarketEvent event, int redeliveries) {
+		EventEnvelope envelope = new EventEnvelope(UUID.randomUUID().toString(), ++this.sequence, event, Instant.now(),
+				null, null);
+		String json = EnvelopeCodec.encode(envelope);
+		redis().hset(this.keys.job(envelope.eventId()), Map.of("state", "QUEUED", "envelope", json, "sequence",
+				String.valueOf(envelope.sequence()), "attempts", "0"));
+		try (StatefulRedisConnection<String, String> own = SharedRedisConnection.nativeClient(this.connectionFactory)
+			.connect(StringCodec.UTF8)) {
+			RedisCommands<String, String> redis = own.sync();
+			redis.multi();
+			redis.xadd(this.keys.jobStream(), Map.of("event_id", envelope.eventId(), "envelope", json));
+			redis.xreadgroup(Consumer.from("workers", deadConsumer), XReadArgs.Builder.count(1),
+					XReadArgs.StreamOffset.lastConsumed(this.keys.jobStream()));
+			TransactionResult result = redis.exec();
+			String entryId = result.get(0);
+			for (int i = 0; i < redeliveries; i++) {
+				redis.xclaim(this.keys.jobStream(), Consumer.from("workers", deadConsumer), 0, entryId);
+			}
+		}
+		return envelope.eventId();
 	}
 
 	private void assertPricesFollowTheRule() {

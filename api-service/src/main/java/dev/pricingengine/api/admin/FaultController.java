@@ -1,0 +1,70 @@
+package dev.pricingengine.api.admin;
+
+import dev.pricingengine.api.system.ProblemException;
+import dev.pricingengine.common.fault.FaultSettings;
+import dev.pricingengine.common.redis.RedisKeys;
+import dev.pricingengine.common.redis.SharedRedisConnection;
+import reactor.core.publisher.Mono;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * Fault injection for operators and tests: the workers' market-data step fails at a rate
+ * and/or is slowed down, for all workers at once. Off unless set.
+ */
+@RestController
+class FaultController {
+
+	private final SharedRedisConnection redisConnection;
+
+	private final RedisKeys keys;
+
+	FaultController(SharedRedisConnection redisConnection, RedisKeys keys) {
+		this.redisConnection = redisConnection;
+		this.keys = keys;
+	}
+
+	@GetMapping("/api/v1/admin/faults")
+	Mono<FaultSettings> faults() {
+		return this.redisConnection.connection()
+			.reactive()
+			.hgetall(this.keys.faults())
+			.collectMap((entry) -> entry.getKey(), (entry) -> entry.getValue())
+			.map(FaultSettings::fromHash);
+	}
+
+	@PutMapping("/api/v1/admin/faults")
+	Mono<FaultSettings> setFaults(@RequestBody Mono<FaultRequest> request) {
+		return request.map(FaultRequest::toSettings)
+			.flatMap((settings) -> this.redisConnection.connection()
+				.reactive()
+				.hset(this.keys.faults(), settings.toHash())
+				.thenReturn(settings));
+	}
+
+	/**
+	 * Body of {@code PUT /api/v1/admin/faults}; an absent field means 0.
+	 *
+	 * @param failureRate share of attempts that fail, 0 to 1
+	 * @param latencyMs added latency per attempt in milliseconds
+	 */
+	record FaultRequest(Double failureRate, Long latencyMs) {
+
+		FaultSettings toSettings() {
+			try {
+				return new FaultSettings((this.failureRate != null) ? this.failureRate : 0,
+						(this.latencyMs != null) ? this.latencyMs : 0);
+			}
+			catch (IllegalArgumentException ex) {
+				throw new ProblemException(HttpStatus.BAD_REQUEST, "invalid-faults", "Invalid fault settings",
+						ex.getMessage(), ex);
+			}
+		}
+
+	}
+
+}

@@ -1,0 +1,123 @@
+package dev.pricingengine.api.deadletter;
+
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+
+import dev.pricingengine.api.ApiIntegrationTest;
+import dev.pricingengine.common.redis.RedisKeys;
+import dev.pricingengine.common.redis.SharedRedisConnection;
+import io.lettuce.core.Range;
+import io.lettuce.core.api.sync.RedisCommands;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@ApiIntegrationTest
+class DeadLetterControllerIntegrationTests {
+
+	private static final String ENVELOPE = "{\"event_id\":\"%s\",\"sequence\":1,\"event\":{\"type\":\"RECALCULATE\"},"
+			+ "\"published_at\":\"2026-11-25T10:00:00Z\"}";
+
+	@Autowired
+	private WebTestClient client;
+
+	@Autowired
+	private SharedRedisConnection redisConnection;
+
+	@Autowired
+	private RedisKeys keys;
+
+	@Test
+	void listsDeadLettersPageByPageAndReplaysOne() {
+		String first = deadLetter("Boom 1");
+		String second = deadLetter("Boom 2");
+		String third = deadLetter("Boom 3");
+		AtomicReference<String> next = new AtomicReference<>();
+		this.client.get()
+			.uri("/api/v1/dead-letters?limit=2")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.items.length()")
+			.isEqualTo(2)
+			.jsonPath("$.items[0].job_id")
+			.isEqualTo(first)
+			.jsonPath("$.items[0].error")
+			.isEqualTo("Boom 1")
+			.jsonPath("$.items[0].event.type")
+			.isEqualTo("RECALCULATE")
+			.jsonPath("$.items[1].job_id")
+			.isEqualTo(second)
+			.jsonPath("$.next")
+			.value((value) -> next.set(String.valueOf(value)));
+		this.client.get()
+			.uri("/api/v1/dead-letters?limit=2&after=" + next.get())
+			.exchange()
+			.expectBody()
+			.jsonPath("$.items.length()")
+			.isEqualTo(1)
+			.jsonPath("$.items[0].job_id")
+			.isEqualTo(third)
+			.jsonPath("$.next")
+			.doesNotExist();
+
+		this.client.post()
+			.uri("/api/v1/dead-letters/" + second + "/replay")
+			.exchange()
+			.expectStatus()
+			.isAccepted()
+			.expectBody()
+			.jsonPath("$.state")
+			.isEqualTo("QUEUED");
+		assertThat(redis().hget(this.keys.job(second), "state")).isEqualTo("QUEUED");
+		assertThat(redis().xrange(this.keys.jobStream(), Range.create("-", "+")))
+			.anySatisfy((entry) -> assertThat(entry.getBody()).containsEntry("event_id", second));
+		this.client.post()
+			.uri("/api/v1/dead-letters/" + second + "/replay")
+			.exchange()
+			.expectStatus()
+			.isNotFound()
+			.expectHeader()
+			.contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "/api/v1/dead-letters?limit=0", "/api/v1/dead-letters?limit=501",
+			"/api/v1/dead-letters?after=yesterday", "/api/v1/dead-letters?limit=many" })
+	void rejectsBadPagingWith400(String uri) {
+		this.client.get().uri(uri).exchange().expectStatus().isBadRequest();
+	}
+
+	@Test
+	void replayingAJobThatIsNotDeadLetteredIsA404() {
+		this.client.post()
+			.uri("/api/v1/dead-letters/" + UUID.randomUUID() + "/replay")
+			.exchange()
+			.expectStatus()
+			.isNotFound();
+	}
+
+	/** What a worker records for a job that cannot succeed. */
+	private String deadLetter(String error) {
+		String jobId = UUID.randomUUID().toString();
+		String envelope = String.format(ENVELOPE, jobId);
+		String entry = redis().xadd(this.keys.deadLetters(),
+				Map.of("event_id", jobId, "envelope", envelope, "error", error, "attempts", "6"));
+		redis().hset(this.keys.job(jobId), Map.of("state", "DEAD_LETTERED", "envelope", envelope, "error", error,
+				"attempts", "6", "dead_letter", entry));
+		return jobId;
+	}
+
+	private RedisCommands<String, String> redis() {
+		return this.redisConnection.connection().sync();
+	}
+
+}
