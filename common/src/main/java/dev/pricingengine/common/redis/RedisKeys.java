@@ -48,6 +48,11 @@ public final class RedisKeys {
 		return this.prefix + "dead-letters";
 	}
 
+	/** Hash of events handed to the recalculation lock's holder (event id → envelope). */
+	public String coalescedEvents() {
+		return this.prefix + "coalesced-events";
+	}
+
 	/** Hash of the fault-injection settings every worker reads. */
 	public String faults() {
 		return this.prefix + "faults";

@@ -1,6 +1,7 @@
 package dev.pricingengine.worker.job;
 
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.pricingengine.common.event.EnvelopeCodec;
@@ -11,6 +12,7 @@ import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
 import dev.pricingengine.worker.marketdata.MarketDataStep;
 import dev.pricingengine.worker.recalc.Recalculator;
+import dev.pricingengine.worker.recalc.UnknownProductException;
 import io.lettuce.core.api.sync.RedisCommands;
 import org.redisson.api.RFencedLock;
 import org.redisson.api.RedissonClient;
@@ -105,13 +107,19 @@ class JobProcessor {
 						String.valueOf(serverMillis(redis)), JobFields.LOCK, this.lockName));
 		this.marketData.run();
 		RFencedLock lock = this.redisson.getFencedLock(this.lockName);
-		long token = lock.lockAndGetToken();
+		// No wait: Redisson's no-argument tryLockAndGetToken() waits for the lock.
+		Long token = lock.tryLockAndGetToken(0, TimeUnit.MILLISECONDS);
+		if (token == null) {
+			coalesce(redis, envelope);
+			return;
+		}
 		Recalculator.Result result;
 		try {
 			redis.hset(job, Map.of(JobFields.STATE, JobState.RUNNING.name(), JobFields.LOCKED_AT,
 					String.valueOf(serverMillis(redis)), JobFields.FENCING_TOKEN, String.valueOf(token)));
 			result = this.recalculator.apply(envelope, token,
 					(processed) -> redis.hset(job, JobFields.PROCESSED, String.valueOf(processed)));
+			drainCoalesced(redis, token);
 			redis.hset(job, JobFields.UNLOCKED_AT, String.valueOf(serverMillis(redis)));
 		}
 		finally {
@@ -124,6 +132,71 @@ class JobProcessor {
 		if (result.rejected() > 0) {
 			logger.warn("Job {}: {} price writes refused by fencing (token {})", envelope.eventId(), result.rejected(),
 					token);
+		}
+		drainCoalescedIfIdle();
+	}
+
+	/**
+	 * Hands the event to the lock's holder, who applies it before releasing the lock. If
+	 * the holder released it meanwhile (after its last look), this job takes the lock and
+	 * drains.
+	 */
+	private void coalesce(RedisCommands<String, String> redis, EventEnvelope envelope) {
+		redis.hset(this.keys.coalescedEvents(), envelope.eventId(), EnvelopeCodec.encode(envelope));
+		redis.hset(this.keys.job(envelope.eventId()), Map.of(JobFields.STATE, JobState.COALESCED.name(),
+				JobFields.FINISHED_AT, String.valueOf(serverMillis(redis))));
+		drainCoalescedIfIdle();
+	}
+
+	/**
+	 * Applies coalesced events if nobody holds the lock: after a holder released it, and
+	 * periodically from idle consumers, so that no handed-over event waits for the next
+	 * job.
+	 */
+	void drainCoalescedIfIdle() {
+		RedisCommands<String, String> redis = this.redisConnection.connection().sync();
+		RFencedLock lock = this.redisson.getFencedLock(this.lockName);
+		while (redis.hlen(this.keys.coalescedEvents()) > 0) {
+			Long token = lock.tryLockAndGetToken(0, TimeUnit.MILLISECONDS);
+			if (token == null) {
+				return; // the holder drains before releasing, and looks again after
+			}
+			try {
+				drainCoalesced(redis, token);
+			}
+			finally {
+				lock.unlock();
+			}
+		}
+	}
+
+	/**
+	 * Under the lock: applies every coalesced event, recalculates the union of their
+	 * scopes in one pass, and only then forgets them (a holder that dies leaves them for
+	 * the next).
+	 */
+	private void drainCoalesced(RedisCommands<String, String> redis, long token) {
+		Map<String, String> coalesced;
+		while (!(coalesced = redis.hgetall(this.keys.coalescedEvents())).isEmpty()) {
+			Recalculator.Scope scope = null;
+			for (String json : coalesced.values()) {
+				EventEnvelope event = EnvelopeCodec.decode(json);
+				try {
+					this.recalculator.applyEvent(event);
+				}
+				catch (UnknownProductException ex) {
+					deadLetter(event.eventId(), json, ex.getMessage(), 1);
+					continue;
+				}
+				Recalculator.Scope eventScope = Recalculator.Scope.of(event.event());
+				scope = (scope != null) ? scope.union(eventScope) : eventScope;
+			}
+			if (scope != null) {
+				this.recalculator.recalculate(scope, token, (processed) -> {
+				});
+			}
+			redis.hdel(this.keys.coalescedEvents(), coalesced.keySet().toArray(String[]::new));
+			logger.info("Applied {} coalesced event(s) in one pass (token {})", coalesced.size(), token);
 		}
 	}
 

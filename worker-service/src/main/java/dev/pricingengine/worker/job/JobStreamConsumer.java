@@ -102,9 +102,13 @@ class JobStreamConsumer implements SmartLifecycle {
 						.getMessages()) {
 						handle(redis, entry, name, true);
 					}
-					for (StreamMessage<String, String> entry : redis.xreadgroup(consumer, read,
-							XReadArgs.StreamOffset.lastConsumed(this.keys.jobStream()))) {
+					List<StreamMessage<String, String>> entries = redis.xreadgroup(consumer, read,
+							XReadArgs.StreamOffset.lastConsumed(this.keys.jobStream()));
+					for (StreamMessage<String, String> entry : entries) {
 						handle(redis, entry, name, false);
+					}
+					if (entries.isEmpty()) {
+						this.processor.drainCoalescedIfIdle();
 					}
 				}
 				catch (RuntimeException ex) {

@@ -3,9 +3,13 @@ package dev.pricingengine.worker.recalc;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.LongConsumer;
+import java.util.stream.Stream;
 
 import dev.pricingengine.common.catalog.Product;
 import dev.pricingengine.common.catalog.ProductCodec;
@@ -62,9 +66,29 @@ public class Recalculator {
 	 * @throws UnknownProductException if a base price names a product the catalog lacks
 	 */
 	public Result apply(EventEnvelope envelope, long fencingToken, LongConsumer progress) {
+		applyEvent(envelope);
+		return recalculate(Scope.of(envelope.event()), fencingToken, progress);
+	}
+
+	/**
+	 * Applies an event to the market state or catalog unless a newer one already set the
+	 * same field; recalculates nothing.
+	 * @param envelope the event
+	 * @throws UnknownProductException if a base price names a product the catalog lacks
+	 */
+	public void applyEvent(EventEnvelope envelope) {
+		applyEvent(this.redisConnection.connection().sync(), envelope);
+	}
+
+	/**
+	 * Recalculates the prices in a scope.
+	 * @param scope the products to recalculate
+	 * @param fencingToken the recalculation lock's token
+	 * @param progress told the number of products processed so far, after each batch
+	 * @return what was done
+	 */
+	public Result recalculate(Scope scope, long fencingToken, LongConsumer progress) {
 		RedisCommands<String, String> redis = this.redisConnection.connection().sync();
-		applyEvent(redis, envelope);
-		Scope scope = Scope.of(envelope.event());
 		long total = scope.size(redis, this.keys);
 		Instant computedAt = serverTime(redis);
 		long processed = 0;
@@ -163,40 +187,51 @@ public class Recalculator {
 	}
 
 	/**
-	 * The products an event affects.
+	 * Products to recalculate: everything, or some categories and some products. Scopes
+	 * of several events merge into one, so that one pass serves them all.
+	 *
+	 * @param all every product
+	 * @param categories whole categories
+	 * @param products single products
 	 */
-	private record Scope(String productId, String category) {
+	public record Scope(boolean all, Set<String> categories, Set<String> products) {
 
-		static Scope of(MarketEvent event) {
+		public static Scope of(MarketEvent event) {
 			return switch (event.type()) {
-				case BASE_PRICE -> new Scope(event.productId(), null);
-				case DEMAND_FACTOR -> new Scope(event.productId(), event.category());
-				case RECALCULATE -> new Scope(null, null);
+				case BASE_PRICE -> new Scope(false, Set.of(), Set.of(event.productId()));
+				case DEMAND_FACTOR ->
+					(event.productId() != null) ? new Scope(false, Set.of(), Set.of(event.productId()))
+							: (event.category() != null) ? new Scope(false, Set.of(event.category()), Set.of())
+									: new Scope(true, Set.of(), Set.of());
+				case RECALCULATE -> new Scope(true, Set.of(), Set.of());
 			};
 		}
 
+		public Scope union(Scope other) {
+			if (this.all || other.all) {
+				return new Scope(true, Set.of(), Set.of());
+			}
+			Set<String> mergedCategories = new TreeSet<>(this.categories);
+			mergedCategories.addAll(other.categories);
+			Set<String> mergedProducts = new TreeSet<>(this.products);
+			mergedProducts.addAll(other.products);
+			return new Scope(false, mergedCategories, mergedProducts);
+		}
+
 		long size(RedisCommands<String, String> redis, RedisKeys keys) {
-			if (this.productId != null) {
-				return 1;
-			}
-			if (this.category != null) {
-				return redis.scard(keys.category(this.category));
-			}
-			return redis.smembers(keys.categories())
-				.stream()
-				.mapToLong((each) -> redis.scard(keys.category(each)))
-				.sum();
+			return categories(redis, keys).stream().mapToLong((each) -> redis.scard(keys.category(each))).sum()
+					+ this.products.size();
 		}
 
 		Iterator<String> productIds(RedisCommands<String, String> redis, RedisKeys keys) {
-			if (this.productId != null) {
-				return List.of(this.productId).iterator();
-			}
-			List<String> categories = (this.category != null) ? List.of(this.category)
-					: new ArrayList<>(redis.smembers(keys.categories()));
-			return categories.stream()
-				.flatMap((each) -> ScanIterator.sscan(redis, keys.category(each)).stream())
+			return Stream
+				.concat(categories(redis, keys).stream()
+					.flatMap((each) -> ScanIterator.sscan(redis, keys.category(each)).stream()), this.products.stream())
 				.iterator();
+		}
+
+		private Collection<String> categories(RedisCommands<String, String> redis, RedisKeys keys) {
+			return this.all ? redis.smembers(keys.categories()) : this.categories;
 		}
 
 	}
