@@ -8,6 +8,7 @@ import dev.pricingengine.common.event.EnvelopeCodec;
 import dev.pricingengine.common.event.EventEnvelope;
 import dev.pricingengine.common.job.JobFields;
 import dev.pricingengine.common.job.JobState;
+import dev.pricingengine.common.redis.RedisClock;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
 import dev.pricingengine.worker.marketdata.MarketDataStep;
@@ -104,7 +105,7 @@ class JobProcessor {
 		redis.hset(job,
 				Map.of(JobFields.STATE, (attempt == 1) ? JobState.RUNNING.name() : JobState.RETRYING.name(),
 						JobFields.ATTEMPTS, String.valueOf(attempt), JobFields.WORKER, worker, JobFields.STARTED_AT,
-						String.valueOf(serverMillis(redis)), JobFields.LOCK, this.lockName));
+						String.valueOf(RedisClock.millis(redis)), JobFields.LOCK, this.lockName));
 		this.marketData.run();
 		RFencedLock lock = this.redisson.getFencedLock(this.lockName);
 		// No wait: Redisson's no-argument tryLockAndGetToken() waits for the lock.
@@ -116,11 +117,11 @@ class JobProcessor {
 		Recalculator.Result result;
 		try {
 			redis.hset(job, Map.of(JobFields.STATE, JobState.RUNNING.name(), JobFields.LOCKED_AT,
-					String.valueOf(serverMillis(redis)), JobFields.FENCING_TOKEN, String.valueOf(token)));
+					String.valueOf(RedisClock.millis(redis)), JobFields.FENCING_TOKEN, String.valueOf(token)));
 			result = this.recalculator.apply(envelope, token,
 					(processed) -> redis.hset(job, JobFields.PROCESSED, String.valueOf(processed)));
 			drainCoalesced(redis, token);
-			redis.hset(job, JobFields.UNLOCKED_AT, String.valueOf(serverMillis(redis)));
+			redis.hset(job, JobFields.UNLOCKED_AT, String.valueOf(RedisClock.millis(redis)));
 		}
 		finally {
 			lock.unlock();
@@ -128,7 +129,7 @@ class JobProcessor {
 		redis.hset(job,
 				Map.of(JobFields.STATE, JobState.SUCCEEDED.name(), JobFields.PROCESSED,
 						String.valueOf(result.processed()), JobFields.TOTAL, String.valueOf(result.total()),
-						JobFields.FINISHED_AT, String.valueOf(serverMillis(redis))));
+						JobFields.FINISHED_AT, String.valueOf(RedisClock.millis(redis))));
 		if (result.rejected() > 0) {
 			logger.warn("Job {}: {} price writes refused by fencing (token {})", envelope.eventId(), result.rejected(),
 					token);
@@ -144,7 +145,7 @@ class JobProcessor {
 	private void coalesce(RedisCommands<String, String> redis, EventEnvelope envelope) {
 		redis.hset(this.keys.coalescedEvents(), envelope.eventId(), EnvelopeCodec.encode(envelope));
 		redis.hset(this.keys.job(envelope.eventId()), Map.of(JobFields.STATE, JobState.COALESCED.name(),
-				JobFields.FINISHED_AT, String.valueOf(serverMillis(redis))));
+				JobFields.FINISHED_AT, String.valueOf(RedisClock.millis(redis))));
 		drainCoalescedIfIdle();
 	}
 
@@ -207,13 +208,8 @@ class JobProcessor {
 				String.valueOf(envelope), "error", error, "attempts", String.valueOf(attempts)));
 		redis.hset(this.keys.job(eventId),
 				Map.of(JobFields.STATE, JobState.DEAD_LETTERED.name(), JobFields.ERROR, error, JobFields.ATTEMPTS,
-						String.valueOf(attempts), JobFields.FINISHED_AT, String.valueOf(serverMillis(redis)),
+						String.valueOf(attempts), JobFields.FINISHED_AT, String.valueOf(RedisClock.millis(redis)),
 						JobFields.DEAD_LETTER, entry));
-	}
-
-	private static long serverMillis(RedisCommands<String, String> redis) {
-		var time = redis.time();
-		return Long.parseLong(time.get(0)) * 1000 + Long.parseLong(time.get(1)) / 1000;
 	}
 
 }

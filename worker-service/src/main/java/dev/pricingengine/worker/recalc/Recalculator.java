@@ -21,6 +21,7 @@ import dev.pricingengine.common.pricing.MarketPrice;
 import dev.pricingengine.common.pricing.MarketPriceCodec;
 import dev.pricingengine.common.pricing.PricingRule;
 import dev.pricingengine.common.redis.LuaScript;
+import dev.pricingengine.common.redis.RedisClock;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
 import dev.pricingengine.worker.job.WorkerProperties;
@@ -90,7 +91,7 @@ public class Recalculator {
 	public Result recalculate(Scope scope, long fencingToken, LongConsumer progress) {
 		RedisCommands<String, String> redis = this.redisConnection.connection().sync();
 		long total = scope.size(redis, this.keys);
-		Instant computedAt = serverTime(redis);
+		Instant computedAt = Instant.ofEpochMilli(RedisClock.millis(redis));
 		long processed = 0;
 		long rejected = 0;
 		List<String> batch = new ArrayList<>(this.properties.batchSize());
@@ -179,11 +180,6 @@ public class Recalculator {
 
 	private static BigDecimal factor(String stored) {
 		return stored.isEmpty() ? BigDecimal.ONE : new BigDecimal(stored);
-	}
-
-	private static Instant serverTime(RedisCommands<String, String> redis) {
-		List<String> time = redis.time();
-		return Instant.ofEpochMilli(Long.parseLong(time.get(0)) * 1000 + Long.parseLong(time.get(1)) / 1000);
 	}
 
 	/**
