@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole pricing engine locally, without Docker: Redis (if none answers), the API,
 # two listeners and two workers, each a separate JVM. Builds the service jars if they are
-# missing. Ctrl-C (or SIGTERM) stops everything this script started.
+# missing. Ctrl-C (or SIGTERM) stops everything this script started. A service that dies is
+# reported; the others keep running.
 #
 # Environment:
 #   REDIS_URL       Redis to use (default redis://127.0.0.1:6379). If nothing answers there and
@@ -28,6 +29,7 @@ VERSION=$(sed -n 's:^    <version>\(.*\)</version>:\1:p' "$ROOT/pom.xml" | head 
 SERVICE_PIDS=()
 SERVICE_NAMES=()
 SERVICE_PORTS=()
+REPORTED=()
 REDIS_PID=""
 
 log() { printf '[run-local] %s\n' "$*" >&2; }
@@ -207,9 +209,20 @@ cat <<EOF
 [run-local] Press Ctrl-C to stop.
 EOF
 
-# Run until interrupted, or until any service exits (then stop the rest).
+# Run until interrupted. A service that exits is reported and the others keep running (as
+# replicas would: a killed worker's jobs are taken over by the others); when none is left, stop.
 set +e
-wait -n
-status=$?
-log "a service exited (status $status); stopping the rest"
-exit "$status"
+while :; do
+  wait -n
+  status=$?
+  alive=0
+  for i in "${!SERVICE_PIDS[@]}"; do
+    if kill -0 "${SERVICE_PIDS[$i]}" 2>/dev/null; then
+      alive=1
+    elif [[ -z ${REPORTED[$i]:-} ]]; then
+      REPORTED[$i]=1
+      log "${SERVICE_NAMES[$i]} exited (status $status); see $RUN_DIR/logs/${SERVICE_NAMES[$i]}.log"
+    fi
+  done
+  ((alive)) || { log "no service left running"; exit 1; }
+done

@@ -78,6 +78,8 @@ final class LocalStack implements AutoCloseable {
 		builder.environment().put("API_PORT", String.valueOf(apiPort));
 		// Small heaps on purpose: a service that buffers what it should stream dies here.
 		builder.environment().put("JAVA_OPTS", "-Xmx" + HEAP + " -XX:+ExitOnOutOfMemoryError -XX:TieredStopAtLevel=1");
+		// A job whose worker died is taken over after this long (default 60s).
+		builder.environment().put("PRICING_WORKER_CLAIM_IDLE", "5s");
 		builder.environment().putAll(environment);
 		LocalStack stack = new LocalStack(redisPort, apiPort, builder.start(), outputFile);
 		await("run-local.sh reports the stack running").atMost(Duration.ofMinutes(5))

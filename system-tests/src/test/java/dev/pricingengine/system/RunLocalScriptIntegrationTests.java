@@ -14,6 +14,7 @@ import java.util.Enumeration;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
@@ -57,6 +58,7 @@ class RunLocalScriptIntegrationTests {
 
 			appliesEveryPublishedEventOnceThroughTwoListenersAndTwoWorkers(stack);
 			deadLettersUnderPersistentFailureAndReplaysOnceItClears(stack);
+			anotherWorkerCompletesTheJobOfAWorkerKilledMidJob(stack);
 			importsACatalogLargerThanItsHeapAsAStream(stack);
 
 			assertThat(stack.stop()).as("exit status after SIGTERM").isEqualTo(143);
@@ -130,6 +132,38 @@ class RunLocalScriptIntegrationTests {
 		await().atMost(Duration.ofSeconds(30))
 			.untilAsserted(() -> assertThat(stack.get(stack.apiPort, job).body()).contains("\"state\":\"SUCCEEDED\""));
 		assertThat(stack.get(stack.apiPort, "/api/v1/dead-letters").body()).doesNotContain(jobId);
+	}
+
+	/**
+	 * SIGKILLs the worker process running a job (slowed down by injected latency so that
+	 * it is caught mid-job); the remaining worker takes the job over and completes it,
+	 * and the script reports the dead worker and keeps the rest running.
+	 */
+	private static void anotherWorkerCompletesTheJobOfAWorkerKilledMidJob(LocalStack stack) throws Exception {
+		assertThat(stack.put(stack.apiPort, "/api/v1/admin/faults", "{\"latency_ms\":4000}").statusCode())
+			.isEqualTo(200);
+		HttpResponse<String> accepted = stack.post(stack.apiPort, "/api/v1/publish-market-event",
+				"{\"type\":\"DEMAND_FACTOR\",\"factor\":1.3,\"product_id\":\"P-9\"}");
+		Matcher matcher = JOB.matcher(accepted.body());
+		assertThat(matcher.find()).as(accepted.body()).isTrue();
+		String job = matcher.group(1);
+		AtomicReference<String> victim = new AtomicReference<>();
+		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+			Matcher running = Pattern.compile("\"state\":\"RUNNING\".*\"worker\":\"([^\"]+)\"")
+				.matcher(stack.get(stack.apiPort, job).body());
+			assertThat(running.find()).isTrue();
+			victim.set(running.group(1));
+		});
+		long pid = Long.parseLong(victim.get().substring(victim.get().lastIndexOf('-') + 1));
+		ProcessHandle worker = ProcessHandle.of(pid).orElseThrow();
+		assertThat(worker.info().commandLine().orElse("")).contains("worker-service");
+		worker.destroyForcibly();
+		assertThat(stack.put(stack.apiPort, "/api/v1/admin/faults", "{}").statusCode()).isEqualTo(200);
+
+		await().atMost(Duration.ofSeconds(60))
+			.untilAsserted(() -> assertThat(stack.get(stack.apiPort, job).body()).contains("\"state\":\"SUCCEEDED\"")
+				.doesNotContain("\"worker\":\"" + victim.get() + "\""));
+		assertThat(stack.output()).contains("exited (status 137)");
 	}
 
 	/**
