@@ -25,6 +25,7 @@ import dev.pricingengine.common.redis.RedisClock;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
 import dev.pricingengine.worker.job.WorkerProperties;
+import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanIterator;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -192,6 +193,9 @@ public class Recalculator {
 	 */
 	public record Scope(boolean all, Set<String> categories, Set<String> products) {
 
+		/** Members per SSCAN round trip (Redis's default is 10). */
+		private static final ScanArgs SCAN = ScanArgs.Builder.limit(1000);
+
 		public static Scope of(MarketEvent event) {
 			return switch (event.type()) {
 				case BASE_PRICE -> new Scope(false, Set.of(), Set.of(event.productId()));
@@ -222,7 +226,8 @@ public class Recalculator {
 		Iterator<String> productIds(RedisCommands<String, String> redis, RedisKeys keys) {
 			return Stream
 				.concat(categories(redis, keys).stream()
-					.flatMap((each) -> ScanIterator.sscan(redis, keys.category(each)).stream()), this.products.stream())
+					.flatMap((each) -> ScanIterator.sscan(redis, keys.category(each), SCAN).stream()),
+						this.products.stream())
 				.iterator();
 		}
 

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Pipeline benchmark (a command to run, not a test). In one run:
+#  (a) full recalculation of a PRODUCTS-product catalog (default 1,000,000, in categories of 500):
+#      prices written per second, beside redis-benchmark's pipelined SET throughput (-P 64) as the
+#      ceiling, with the ratio (target >= 40%);
+#  (b) event-to-price latency: EVENTS demand-factor events (default 200) at RATE per second (default
+#      5), each on a 500-product category; p50/p99 from the 202 to the changed price being served
+#      (target p99 < 250 ms).
+# The stack runs through scripts/run-local.sh (1 listener, 1 worker) against the Redis on
+# 127.0.0.1:6379 under a fresh key prefix that is deleted afterwards.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PRODUCTS=${PRODUCTS:-1000000}
+EVENTS=${EVENTS:-200}
+RATE=${RATE:-5}
+API_PORT=${API_PORT:-18180}
+PREFIX="bench-pipeline-$(date +%s)-$$:"
+WORK=$(mktemp -d)
+STACK_PID=""
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+
+cleanup() {
+  set +e
+  [[ -n $STACK_PID ]] && kill "$STACK_PID" 2>/dev/null && wait "$STACK_PID" 2>/dev/null
+  redis-cli --scan --pattern "${PREFIX}*" | xargs -r -n 1000 redis-cli del >/dev/null
+  # Redisson's own keys for the lock ({lock name} hash-tagged)
+  redis-cli --scan --pattern "*{${PREFIX}*" | xargs -r -n 1000 redis-cli del >/dev/null
+  redis-cli --scan --pattern "pipeline-set:*" | xargs -r -n 1000 redis-cli del >/dev/null
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+for tool in redis-cli redis-benchmark curl; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is required (Debian: redis-tools, curl)" >&2; exit 1; }
+done
+redis-cli ping >/dev/null || { echo "bench: no Redis on 127.0.0.1:6379" >&2; exit 1; }
+
+log "starting the stack (prefix $PREFIX, empty catalog, 1 listener, 1 worker)"
+PRICING_REDIS_KEY_PREFIX="$PREFIX" PRICING_CATALOG_DEMO_SIZE=0 RUN_DIR="$WORK/run" API_PORT="$API_PORT" \
+  LISTENERS=1 WORKERS=1 REDIS_URL=redis://127.0.0.1:6379 "$ROOT/scripts/run-local.sh" >"$WORK/stack.log" 2>&1 &
+STACK_PID=$!
+for _ in $(seq 1 300); do
+  grep -q "Pricing engine is running" "$WORK/stack.log" && break
+  kill -0 "$STACK_PID" 2>/dev/null || { cat "$WORK/stack.log" >&2; exit 1; }
+  sleep 1
+done
+API="http://127.0.0.1:$API_PORT"
+
+log "importing $PRODUCTS products (NDJSON, streamed)"
+start=$(date +%s%N)
+awk -v n="$PRODUCTS" 'BEGIN { for (i = 1; i <= n; i++) printf "{\"product_id\":\"P-%d\",\"category\":\"C-%d\",\"base_price\":\"%d.%02d\",\"floor_price\":\"1.00\",\"ceiling_price\":\"99999.00\"}\n", i, (i - 1) % (n / 500) + 1, 5 + i % 900, i % 100 }' |
+  curl -fsS -X POST "$API/api/v1/catalog" -H 'Content-Type: application/x-ndjson' --data-binary @- >"$WORK/import.json"
+import_ms=$((($(date +%s%N) - start) / 1000000))
+log "import: $(cat "$WORK/import.json") in ${import_ms} ms"
+
+log "(a) full recalculation"
+job=$(curl -fsS -X POST "$API/api/v1/publish-market-event" | sed -n 's/.*"job":"\([^"]*\)".*/\1/p')
+for _ in $(seq 1 600); do
+  status=$(curl -sS "$API$job")
+  [[ $status == *'"state":"SUCCEEDED"'* ]] && break
+  sleep 1
+done
+[[ $status == *'"state":"SUCCEEDED"'* ]] || { echo "bench: recalculation did not finish: $status" >&2; exit 1; }
+epoch_ms() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" <<<"$status" | xargs -I{} date -d {} +%s%3N; }
+recalc_ms=$(($(epoch_ms unlocked_at) - $(epoch_ms locked_at)))
+processed=$(sed -n 's/.*"processed":\([0-9]*\).*/\1/p' <<<"$status")
+prices_per_s=$(awk -v p="$processed" -v ms="$recalc_ms" 'BEGIN { printf "%.0f", p / (ms / 1000) }')
+set_rps=$(redis-benchmark -P 64 -c 4 -n 2000000 -r "$PRODUCTS" -d 40 --csv SET "pipeline-set:__rand_int__" x |
+  tail -n 1 | tr -d '"' | cut -d, -f2)
+echo "SUMMARY full recalculation: $processed prices in $recalc_ms ms = $prices_per_s prices/s"
+echo "SUMMARY redis-benchmark pipelined SET (-P 64 -c 4): $set_rps req/s"
+echo "RATIO recalculation / pipelined SET: $(awk -v a="$prices_per_s" -v b="$set_rps" 'BEGIN { printf "%.2f", a / b }') (target >= 0.40)"
+
+log "(b) event-to-price latency: $EVENTS events at $RATE/s on 500-product categories"
+java "$ROOT/bench/EventLatency.java" "$API_PORT" "$EVENTS" "$RATE" | tee "$WORK/latency.out"
+echo "TARGET event-to-price p99 < 250 ms"
