@@ -112,11 +112,7 @@ class RunLocalScriptIntegrationTests {
 	private static void deadLettersUnderPersistentFailureAndReplaysOnceItClears(LocalStack stack) throws Exception {
 		assertThat(stack.put(stack.apiPort, "/api/v1/admin/faults", "{\"failure_rate\":1.0}").statusCode())
 			.isEqualTo(200);
-		HttpResponse<String> accepted = stack.post(stack.apiPort, "/api/v1/publish-market-event",
-				"{\"type\":\"DEMAND_FACTOR\",\"factor\":1.2,\"product_id\":\"P-7\"}");
-		Matcher matcher = JOB.matcher(accepted.body());
-		assertThat(matcher.find()).as(accepted.body()).isTrue();
-		String job = matcher.group(1);
+		String job = publish(stack, "{\"type\":\"DEMAND_FACTOR\",\"factor\":1.2,\"product_id\":\"P-7\"}");
 		String jobId = job.substring(job.lastIndexOf('/') + 1);
 		await().atMost(Duration.ofSeconds(60))
 			.untilAsserted(
@@ -142,11 +138,7 @@ class RunLocalScriptIntegrationTests {
 	private static void anotherWorkerCompletesTheJobOfAWorkerKilledMidJob(LocalStack stack) throws Exception {
 		assertThat(stack.put(stack.apiPort, "/api/v1/admin/faults", "{\"latency_ms\":4000}").statusCode())
 			.isEqualTo(200);
-		HttpResponse<String> accepted = stack.post(stack.apiPort, "/api/v1/publish-market-event",
-				"{\"type\":\"DEMAND_FACTOR\",\"factor\":1.3,\"product_id\":\"P-9\"}");
-		Matcher matcher = JOB.matcher(accepted.body());
-		assertThat(matcher.find()).as(accepted.body()).isTrue();
-		String job = matcher.group(1);
+		String job = publish(stack, "{\"type\":\"DEMAND_FACTOR\",\"factor\":1.3,\"product_id\":\"P-9\"}");
 		AtomicReference<String> victim = new AtomicReference<>();
 		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
 			Matcher running = Pattern.compile("\"state\":\"RUNNING\".*\"worker\":\"([^\"]+)\"")
@@ -209,6 +201,15 @@ class RunLocalScriptIntegrationTests {
 		Matcher matcher = Pattern.compile("\"" + name + "\":\"?([0-9.]+)").matcher(json);
 		assertThat(matcher.find()).as("%s in %s", name, json).isTrue();
 		return matcher.group(1);
+	}
+
+	/** Publishes an event, expects 202 and returns its job link. */
+	private static String publish(LocalStack stack, String event) throws Exception {
+		HttpResponse<String> accepted = stack.post(stack.apiPort, "/api/v1/publish-market-event", event);
+		assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+		Matcher job = JOB.matcher(accepted.body());
+		assertThat(job.find()).as(accepted.body()).isTrue();
+		return job.group(1);
 	}
 
 }

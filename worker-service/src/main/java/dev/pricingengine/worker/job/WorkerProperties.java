@@ -32,7 +32,7 @@ import org.springframework.validation.annotation.Validated;
 public record WorkerProperties(@DefaultValue("1") @Min(1) @Max(64) int concurrency,
 		@DefaultValue("workers") @NotBlank String group,
 		@DefaultValue("recalculate_global_lock") @NotBlank String lockName,
-		@DefaultValue("500") @Min(1) @Max(10_000) int batchSize, @DefaultValue("2s") @NotNull Duration readTimeout,
+		@DefaultValue("500") @Min(1) @Max(10_000) int batchSize, @DefaultValue("1s") @NotNull Duration readTimeout,
 		@DefaultValue("1h") @NotNull Duration priceTtl, @DefaultValue("60s") @NotNull Duration claimIdle,
 		@DefaultValue("5") @Min(1) @Max(1000) int maxDeliveries, @DefaultValue @Valid Retry retry) {
 
