@@ -13,6 +13,10 @@
 #   JAVA_OPTS       extra JVM options for every service (default -Xmx256m).
 #   RUN_DIR         where logs and the extracted Redis binary go (default .run-local/).
 #   LISTENERS, WORKERS  how many of each to start (default 2 each).
+#   OTEL_*          the OpenTelemetry Java agent's standard settings; every service runs with the
+#                   agent (service names api-service, listener-service, worker-service) and sends
+#                   traces over OTLP/HTTP to localhost:4318 when something listens there.
+#                   OTEL_JAVAAGENT_ENABLED=false runs without it.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -140,11 +144,12 @@ ensure_redis() {
 # --- Services ----------------------------------------------------------------------------
 
 jar_of() { printf '%s/%s/target/%s-%s.jar\n' "$ROOT" "$1" "$1" "$VERSION"; }
+agent_of() { printf '%s/%s/target/agent/opentelemetry-javaagent.jar\n' "$ROOT" "$1"; }
 
 ensure_built() {
   local module missing=0
   for module in api-service listener-service worker-service; do
-    [[ -f $(jar_of "$module") ]] || missing=1
+    [[ -f $(jar_of "$module") && -f $(agent_of "$module") ]] || missing=1
   done
   if ((missing)); then
     log "building the service jars (./mvnw package -DskipTests)"
@@ -152,10 +157,31 @@ ensure_built() {
   fi
 }
 
+# Traces go over OTLP/HTTP to localhost:4318 (or wherever the standard OTEL_* variables say).
+# With no receiver there and no exporter settings, the agents export nothing instead of
+# logging a failed export every few seconds.
+configure_tracing() {
+  export OTEL_METRICS_EXPORTER=${OTEL_METRICS_EXPORTER:-none} # metrics: /actuator/prometheus
+  export OTEL_LOGS_EXPORTER=${OTEL_LOGS_EXPORTER:-none}       # logs: $RUN_DIR/logs
+  if [[ -z ${OTEL_TRACES_EXPORTER:-}${OTEL_EXPORTER_OTLP_ENDPOINT:-}${OTEL_EXPORTER_OTLP_TRACES_ENDPOINT:-} ]] &&
+    ! (exec 4<>/dev/tcp/127.0.0.1/4318) 2>/dev/null; then
+    log "no OTLP receiver on localhost:4318: traces are not exported (see the README, Tracing)"
+    export OTEL_TRACES_EXPORTER=none
+  fi
+}
+
 start_service() {
   local module=$1 name=$2 port=$3
+  local -a tracing=("OTEL_SERVICE_NAME=$module")
+  if [[ $module == worker-service ]]; then
+    # a recalculation sends hundreds of thousands of Redis commands; the worker traces its
+    # batches instead of each command (and of each idle poll of the job stream)
+    tracing+=("OTEL_INSTRUMENTATION_LETTUCE_ENABLED=${OTEL_INSTRUMENTATION_LETTUCE_ENABLED:-false}"
+      "OTEL_INSTRUMENTATION_REDISSON_ENABLED=${OTEL_INSTRUMENTATION_REDISSON_ENABLED:-false}")
+  fi
   # shellcheck disable=SC2086 # JAVA_OPTS holds several options
-  REDIS_URL=$REDIS_URL PORT=$port java $JAVA_OPTS -jar "$(jar_of "$module")" \
+  env "${tracing[@]}" REDIS_URL="$REDIS_URL" PORT="$port" \
+    java -javaagent:"$(agent_of "$module")" $JAVA_OPTS -jar "$(jar_of "$module")" \
     >"$RUN_DIR/logs/$name.log" 2>&1 &
   SERVICE_PIDS+=($!)
   SERVICE_NAMES+=("$name")
@@ -191,6 +217,7 @@ mkdir -p "$RUN_DIR/logs"
 command -v java >/dev/null || fail "java (JDK 17+) is required"
 ensure_built
 ensure_redis
+configure_tracing
 
 start_service api-service api "$API_PORT"
 port=$API_PORT
@@ -206,6 +233,7 @@ cat <<EOF
 [run-local]   metrics    http://localhost:$API_PORT/actuator/prometheus
 [run-local]   listeners and workers: ports $((API_PORT + 1))-$port (/actuator/health)
 [run-local]   logs       $RUN_DIR/logs
+[run-local]   traces     $(if [[ ${OTEL_TRACES_EXPORTER:-otlp} == none || ${OTEL_JAVAAGENT_ENABLED:-true} == false ]]; then echo "off"; else echo "OTLP to ${OTEL_EXPORTER_OTLP_TRACES_ENDPOINT:-${OTEL_EXPORTER_OTLP_ENDPOINT:-http://localhost:4318}}"; fi)
 [run-local] Press Ctrl-C to stop.
 EOF
 

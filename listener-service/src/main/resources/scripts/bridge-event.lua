@@ -3,7 +3,7 @@
 -- (fields as in JobFields), atomically.
 -- KEYS[1] bridged marker, KEYS[2] job stream, KEYS[3] job status hash
 -- ARGV[1] envelope JSON, ARGV[2] event id, ARGV[3] sequence, ARGV[4] marker TTL in ms,
--- ARGV[5] job status retention in ms
+-- ARGV[5] job status retention in ms, ARGV[6] trace id ('' without tracing)
 -- Returns the stream entry id, or false when another listener already bridged the event.
 if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[4]) then
   return false
@@ -13,5 +13,8 @@ local enqueuedAt = now[1] .. string.format('%03d', math.floor(tonumber(now[2]) /
 local entry = redis.call('XADD', KEYS[2], '*', 'event_id', ARGV[2], 'envelope', ARGV[1])
 redis.call('HSET', KEYS[3], 'state', 'QUEUED', 'envelope', ARGV[1], 'sequence', ARGV[3],
   'attempts', '0', 'enqueued_at', enqueuedAt, 'stream_entry', entry)
+if ARGV[6] ~= '' then
+  redis.call('HSET', KEYS[3], 'trace_id', ARGV[6])
+end
 redis.call('PEXPIRE', KEYS[3], ARGV[5])
 return entry

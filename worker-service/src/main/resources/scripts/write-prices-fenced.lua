@@ -1,18 +1,25 @@
--- Writes a batch of market prices, each only if no writer with a newer fencing token has
--- written it: a worker whose lock lease expired cannot overwrite newer prices. The token is the
--- last field of the encoded price (MarketPriceCodec: price|base|computed_at|version).
--- KEYS price keys; ARGV[1] fencing token, ARGV[2] TTL in ms, ARGV[3..] encoded prices in KEYS order
--- Returns {written, rejected}.
+-- Writes a batch of market prices unless a newer holder of the recalculation lock has written
+-- prices: the fence key holds the newest fencing token that wrote, so a worker whose lock lease
+-- expired cannot overwrite newer prices. The batch is written whole or not at all.
+-- KEYS[1] fence key, KEYS[2..] price keys; ARGV[1] fencing token, ARGV[2..] encoded prices in KEYS order
+-- Returns the number of prices written, or -1 when a newer token has written (fenced out).
 local token = tonumber(ARGV[1])
-local written, rejected = 0, 0
-for i = 1, #KEYS do
-  local current = redis.call('GET', KEYS[i])
-  local version = current and tonumber(string.match(current, '|(%d+)$')) or 0
-  if version > token then
-    rejected = rejected + 1
-  else
-    redis.call('SET', KEYS[i], ARGV[i + 2], 'PX', ARGV[2])
-    written = written + 1
+local fence = tonumber(redis.call('GET', KEYS[1]) or '0')
+if fence > token then
+  return -1
+end
+if fence < token then
+  redis.call('SET', KEYS[1], ARGV[1])
+end
+-- MSET in chunks: unpack() is bounded by Lua's C stack
+local chunk, n = {}, 0
+for i = 2, #KEYS do
+  chunk[n + 1] = KEYS[i]
+  chunk[n + 2] = ARGV[i]
+  n = n + 2
+  if n == 1000 or i == #KEYS then
+    redis.call('MSET', unpack(chunk, 1, n))
+    n = 0
   end
 end
-return {written, rejected}
+return #KEYS - 1

@@ -17,8 +17,11 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collector;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
+import dev.pricingengine.system.OtlpReceiver.ReceivedSpan;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,7 +40,9 @@ class RunLocalScriptIntegrationTests {
 
 	@Test
 	void runsTheWholeStackServesPricesAndStopsEverythingItStarted(@TempDir Path runDir) throws Exception {
-		try (LocalStack stack = LocalStack.start(runDir, Map.of("LOCAL_REDIS", "embedded"))) {
+		try (OtlpReceiver traces = OtlpReceiver.start();
+				LocalStack stack = LocalStack.start(runDir, Map.of("LOCAL_REDIS", "embedded",
+						"OTEL_EXPORTER_OTLP_ENDPOINT", traces.endpoint(), "OTEL_BSP_SCHEDULE_DELAY", "200"))) {
 			assertThat(stack.output()).contains("starting " + runDir.resolve("redis"))
 				.contains("http://localhost:" + stack.apiPort + "/docs");
 			List<ProcessHandle> started = stack.descendants();
@@ -56,6 +61,7 @@ class RunLocalScriptIntegrationTests {
 				assertThat(health.body()).contains("\"status\":\"UP\"");
 			}
 
+			tracesAnEventFromTheHttpRequestToTheWorkersPriceWrites(stack, traces);
 			appliesEveryPublishedEventOnceThroughTwoListenersAndTwoWorkers(stack);
 			deadLettersUnderPersistentFailureAndReplaysOnceItClears(stack);
 			anotherWorkerCompletesTheJobOfAWorkerKilledMidJob(stack);
@@ -71,9 +77,90 @@ class RunLocalScriptIntegrationTests {
 		}
 	}
 
+	/**
+	 * Every service runs with the OpenTelemetry agent, exporting to the test's receiver:
+	 * one event makes one trace through all three services, every span's parent in it.
+	 */
+	private static void tracesAnEventFromTheHttpRequestToTheWorkersPriceWrites(LocalStack stack, OtlpReceiver traces)
+			throws Exception {
+		String job = publish(stack, "{\"type\":\"DEMAND_FACTOR\",\"factor\":1.07,\"category\":\"C-5\"}");
+		AtomicReference<String> status = new AtomicReference<>();
+		await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+			status.set(stack.get(stack.apiPort, job).body());
+			assertThat(status.get()).contains("\"state\":\"SUCCEEDED\"")
+				.containsPattern("\"trace_id\":\"[0-9a-f]{32}\"");
+		});
+		String traceId = field(status.get(), "trace_id", "[0-9a-f]{32}");
+		await().atMost(Duration.ofSeconds(30))
+			.untilAsserted(() -> assertThat(traces.trace(traceId))
+				.anySatisfy((span) -> assertThat(span.name()).isEqualTo("EVALSHA")));
+		List<ReceivedSpan> trace = traces.trace(traceId);
+		Map<String, ReceivedSpan> byId = ReceivedSpan.byId(trace);
+		assertThat(trace).as("spans without their parent in the trace")
+			.filteredOn((span) -> !span.parentSpanId().isEmpty() && !byId.containsKey(span.parentSpanId()))
+			.isEmpty();
+		ReceivedSpan request = only(trace, "api-service", "SERVER", "POST /api/v1/publish-market-event");
+		assertThat(request.parentSpanId()).as("the request's span is the root").isEmpty();
+		ReceivedSpan publish = childOf(trace, request, "api-service", "PRODUCER", "publish market_events");
+		assertThat(publish.attributes()).containsEntry("messaging.system", "redis")
+			.containsEntry("messaging.destination.name", "market_events")
+			.containsEntry("pricing.event.receivers", "2");
+		List<ReceivedSpan> received = trace.stream()
+			.filter((span) -> span.kind().equals("CONSUMER") && span.name().equals("process market_events"))
+			.toList();
+		assertThat(received).as("one CONSUMER span per listener")
+			.hasSize(2)
+			.allSatisfy((span) -> assertThat(span.parentSpanId()).isEqualTo(publish.spanId()))
+			.allSatisfy((span) -> assertThat(span.service()).isEqualTo("listener-service"));
+		ReceivedSpan enqueue = trace.stream()
+			.filter((span) -> span.kind().equals("PRODUCER")
+					&& "bridged".equals(span.attributes().get("pricing.bridge.outcome")))
+			.collect(onlyOne("the listener's PRODUCER span that added the job"));
+		assertThat(enqueue.name()).isEqualTo("send pricing:jobs");
+		assertThat(byId.get(enqueue.parentSpanId()).name()).isEqualTo("process market_events");
+		ReceivedSpan work = childOf(trace, enqueue, "worker-service", "CONSUMER", "process pricing:jobs");
+		assertThat(work.attributes()).containsKey("pricing.job.queue_wait_ms")
+			.containsEntry("messaging.message.id", job.substring(job.lastIndexOf('/') + 1));
+		ReceivedSpan attempt = childOf(trace, work, "worker-service", "INTERNAL", "attempt");
+		ReceivedSpan lock = childOf(trace, attempt, "worker-service", "INTERNAL",
+				"lock pricing:recalculate_global_lock");
+		assertThat(lock.attributes()).containsEntry("pricing.lock.acquired", "true")
+			.containsEntry("pricing.lock.fencing_token", field(status.get(), "fencing_token", "[0-9]+"));
+		ReceivedSpan batch = childOf(trace, lock, "worker-service", "INTERNAL", "recalculate batch");
+		assertThat(batch.attributes()).containsEntry("pricing.batch.size", "500")
+			.containsEntry("pricing.batch.written", "500");
+		ReceivedSpan write = childOf(trace, batch, "worker-service", "CLIENT", "EVALSHA");
+		assertThat(write.attributes()).containsEntry("db.system.name", "redis");
+	}
+
+	private static ReceivedSpan only(List<ReceivedSpan> trace, String service, String kind, String name) {
+		return trace.stream()
+			.filter((span) -> span.service().equals(service) && span.kind().equals(kind) && span.name().equals(name))
+			.collect(onlyOne(kind + " span '" + name + "' of " + service + " in " + names(trace)));
+	}
+
+	private static ReceivedSpan childOf(List<ReceivedSpan> trace, ReceivedSpan parent, String service, String kind,
+			String name) {
+		ReceivedSpan child = only(trace, service, kind, name);
+		assertThat(child.parentSpanId()).as("parent of %s", name).isEqualTo(parent.spanId());
+		return child;
+	}
+
+	private static Collector<ReceivedSpan, ?, ReceivedSpan> onlyOne(String description) {
+		return Collectors.collectingAndThen(Collectors.toList(), (spans) -> {
+			assertThat(spans).as(description).hasSize(1);
+			return spans.get(0);
+		});
+	}
+
+	private static List<String> names(List<ReceivedSpan> trace) {
+		return trace.stream().map((span) -> span.service() + ":" + span.kind() + ":" + span.name()).toList();
+	}
+
 	private static void appliesEveryPublishedEventOnceThroughTwoListenersAndTwoWorkers(LocalStack stack)
 			throws Exception {
 		int events = 20;
+		long enqueuedBefore = stack.redisInteger("XLEN", "pricing:jobs");
 		List<String> jobs = new ArrayList<>();
 		for (int i = 0; i < events; i++) {
 			HttpResponse<String> accepted = stack.post(stack.apiPort, "/api/v1/publish-market-event",
@@ -85,7 +172,8 @@ class RunLocalScriptIntegrationTests {
 			jobs.add(job.group(1));
 		}
 		await().atMost(Duration.ofSeconds(10))
-			.untilAsserted(() -> assertThat(stack.redisInteger("XLEN", "pricing:jobs")).isEqualTo(events));
+			.untilAsserted(
+					() -> assertThat(stack.redisInteger("XLEN", "pricing:jobs") - enqueuedBefore).isEqualTo(events));
 		// Each job succeeds, or is coalesced into the pass of the worker that held the
 		// lock.
 		for (String job : jobs) {
@@ -198,7 +286,11 @@ class RunLocalScriptIntegrationTests {
 	}
 
 	private static String field(String json, String name) {
-		Matcher matcher = Pattern.compile("\"" + name + "\":\"?([0-9.]+)").matcher(json);
+		return field(json, name, "[0-9.]+");
+	}
+
+	private static String field(String json, String name, String valuePattern) {
+		Matcher matcher = Pattern.compile("\"" + name + "\":\"?(" + valuePattern + ")").matcher(json);
 		assertThat(matcher.find()).as("%s in %s", name, json).isTrue();
 		return matcher.group(1);
 	}

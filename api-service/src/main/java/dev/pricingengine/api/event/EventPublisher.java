@@ -3,22 +3,29 @@ package dev.pricingengine.api.event;
 import java.time.Instant;
 import java.util.UUID;
 
-import dev.pricingengine.common.redis.SharedRedisConnection;
 import dev.pricingengine.common.event.EnvelopeCodec;
 import dev.pricingengine.common.event.EventEnvelope;
 import dev.pricingengine.common.event.MarketEvent;
 import dev.pricingengine.common.redis.RedisKeys;
+import dev.pricingengine.common.redis.SharedRedisConnection;
+import dev.pricingengine.common.tracing.MessageTracing;
 import io.lettuce.core.api.reactive.RedisReactiveCommands;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
 import reactor.core.publisher.Mono;
 
 import org.springframework.stereotype.Component;
 
 /**
- * Numbers an event ({@code INCR}) and publishes its envelope; {@code PUBLISH} reports how
- * many listeners received it.
+ * Numbers an event ({@code INCR}) and publishes its envelope in a PRODUCER span whose
+ * trace context the envelope carries; {@code PUBLISH} reports how many listeners received
+ * it.
  */
 @Component
 class EventPublisher {
+
+	private static final AttributeKey<Long> RECEIVERS = AttributeKey.longKey("pricing.event.receivers");
 
 	private final SharedRedisConnection redisConnection;
 
@@ -32,9 +39,14 @@ class EventPublisher {
 	Mono<Published> publish(MarketEvent event) {
 		RedisReactiveCommands<String, String> redis = this.redisConnection.connection().reactive();
 		return redis.incr(this.keys.eventSequence()).flatMap((sequence) -> {
-			EventEnvelope envelope = new EventEnvelope(UUID.randomUUID().toString(), sequence, event, Instant.now(),
-					null, null);
+			EventEnvelope unsent = new EventEnvelope(UUID.randomUUID().toString(), sequence, event, Instant.now(), null,
+					null);
+			Span span = MessageTracing.startSend("publish", this.keys.eventsChannel(), unsent);
+			EventEnvelope envelope = MessageTracing.sentBy(unsent, span);
 			return redis.publish(this.keys.eventsChannel(), EnvelopeCodec.encode(envelope))
+				.doOnNext((receivers) -> span.setAttribute(RECEIVERS, receivers))
+				.doOnError((ex) -> span.recordException(ex).setStatus(StatusCode.ERROR))
+				.doFinally((signal) -> span.end())
 				.map((receivers) -> new Published(envelope, receivers));
 		});
 	}

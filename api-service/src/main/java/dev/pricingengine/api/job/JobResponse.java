@@ -29,10 +29,11 @@ import dev.pricingengine.common.job.JobState;
  * @param fencingToken the lock's fencing token its writes carried
  * @param worker the consumer that ran it
  * @param error why it was dead-lettered
+ * @param traceId the event's trace (publish, bridge, job), when tracing is on
  */
 record JobResponse(String jobId, JobState state, MarketEvent event, Long sequence, Integer attempts, Long processed,
 		Long total, Instant enqueuedAt, Instant startedAt, Instant finishedAt, String lock, Instant lockedAt,
-		Instant unlockedAt, Long fencingToken, String worker, String error) {
+		Instant unlockedAt, Long fencingToken, String worker, String error, String traceId) {
 
 	static JobResponse fromHash(String jobId, Map<String, String> hash) {
 		EventEnvelope envelope = EnvelopeCodec.decode(hash.get(JobFields.ENVELOPE));
@@ -41,7 +42,8 @@ record JobResponse(String jobId, JobState state, MarketEvent event, Long sequenc
 				number(hash, JobFields.PROCESSED), number(hash, JobFields.TOTAL), time(hash, JobFields.ENQUEUED_AT),
 				time(hash, JobFields.STARTED_AT), time(hash, JobFields.FINISHED_AT), hash.get(JobFields.LOCK),
 				time(hash, JobFields.LOCKED_AT), time(hash, JobFields.UNLOCKED_AT),
-				number(hash, JobFields.FENCING_TOKEN), hash.get(JobFields.WORKER), hash.get(JobFields.ERROR));
+				number(hash, JobFields.FENCING_TOKEN), hash.get(JobFields.WORKER), hash.get(JobFields.ERROR),
+				hash.get(JobFields.TRACE_ID));
 	}
 
 	private static Long number(Map<String, String> hash, String field) {

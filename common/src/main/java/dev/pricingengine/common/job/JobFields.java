@@ -36,6 +36,9 @@ public final class JobFields {
 
 	public static final String ERROR = "error";
 
+	/** Id of the event's trace, when tracing is on. */
+	public static final String TRACE_ID = "trace_id";
+
 	/** Id of the job's entry in the dead-letter stream. */
 	public static final String DEAD_LETTER = "dead_letter";
 

@@ -7,9 +7,13 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.api.reactive.RedisScriptingReactiveCommands;
 import io.lettuce.core.api.sync.RedisScriptingCommands;
 import reactor.core.publisher.Flux;
@@ -70,6 +74,25 @@ public final class LuaScript {
 		catch (RedisNoScriptException ex) {
 			return commands.eval(this.source, type, keys, args);
 		}
+	}
+
+	/**
+	 * Sends the script without waiting for its reply, so that several calls and other
+	 * commands can be in flight on one connection (pipelined).
+	 * @param commands asynchronous commands of a connection
+	 * @param type the reply type
+	 * @param keys the keys it touches
+	 * @param args its arguments
+	 * @param <T> the reply type
+	 * @return the reply, when it arrives
+	 */
+	public <T> CompletionStage<T> submit(RedisScriptingAsyncCommands<String, String> commands, ScriptOutputType type,
+			String[] keys, String... args) {
+		return commands.<T>evalsha(this.sha1, type, keys, args).exceptionallyCompose((ex) -> {
+			Throwable cause = (ex instanceof CompletionException) ? ex.getCause() : ex;
+			return (cause instanceof RedisNoScriptException) ? commands.<T>eval(this.source, type, keys, args)
+					: CompletableFuture.failedStage(cause);
+		});
 	}
 
 	private static String sha1Hex(String text) {

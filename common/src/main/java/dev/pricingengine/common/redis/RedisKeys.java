@@ -88,6 +88,15 @@ public final class RedisKeys {
 		return this.prefix + "price:" + productId;
 	}
 
+	/**
+	 * String holding the newest fencing token of a lock whose holder wrote prices.
+	 * @param lockName the lock's name, without the prefix
+	 * @return the key
+	 */
+	public String priceFence(String lockName) {
+		return this.prefix + lockName + ":price-fence";
+	}
+
 	/** List staging one catalog import before it is applied. */
 	public String catalogImport(String importId) {
 		return this.prefix + "catalog-import:" + importId;

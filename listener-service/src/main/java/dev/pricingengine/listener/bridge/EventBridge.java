@@ -1,12 +1,14 @@
 package dev.pricingengine.listener.bridge;
 
+import java.util.Objects;
+import java.util.Optional;
+
 import dev.pricingengine.common.event.EnvelopeCodec;
 import dev.pricingengine.common.event.EventEnvelope;
 import dev.pricingengine.common.redis.LuaScript;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
-import java.util.Optional;
-
+import dev.pricingengine.common.tracing.MessageTracing;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionStateListener;
@@ -16,6 +18,10 @@ import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,8 +31,10 @@ import org.springframework.stereotype.Component;
 
 /**
  * Subscribes to the market events channel and bridges each event onto the job stream
- * exactly once (see {@code bridge-event.lua}). Lettuce subscribes again by itself after a
- * reconnect; {@link #isSubscribed()} follows the subscription for the health check.
+ * exactly once (see {@code bridge-event.lua}), in a CONSUMER span continuing the
+ * publisher's trace and a PRODUCER span whose context the stream entry carries on.
+ * Lettuce subscribes again by itself after a reconnect; {@link #isSubscribed()} follows
+ * the subscription for the health check.
  */
 @Component
 class EventBridge implements SmartLifecycle {
@@ -34,6 +42,8 @@ class EventBridge implements SmartLifecycle {
 	private static final Logger logger = LoggerFactory.getLogger(EventBridge.class);
 
 	private static final LuaScript BRIDGE = LuaScript.fromClasspath("scripts/bridge-event.lua");
+
+	private static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("pricing.bridge.outcome");
 
 	private final LettuceConnectionFactory connectionFactory;
 
@@ -91,26 +101,45 @@ class EventBridge implements SmartLifecycle {
 			return;
 		}
 		String eventId = envelope.eventId();
+		Span received = MessageTracing.startProcess(this.keys.eventsChannel(), envelope);
+		Span enqueue;
+		EventEnvelope forwarded;
+		try (Scope scope = received.makeCurrent()) {
+			enqueue = MessageTracing.startSend("send", this.keys.jobStream(), envelope);
+			forwarded = MessageTracing.sentBy(envelope, enqueue);
+		}
 		String[] scriptKeys = { this.keys.eventBridged(eventId), this.keys.jobStream(), this.keys.job(eventId) };
-		BRIDGE.<String>run(this.redisConnection.connection().reactive(), ScriptOutputType.VALUE, scriptKeys, message,
-				eventId, String.valueOf(envelope.sequence()), String.valueOf(this.properties.dedupeTtl().toMillis()),
-				String.valueOf(this.properties.jobRetention().toMillis()))
-			.next()
-			.map(Optional::of)
-			.defaultIfEmpty(Optional.empty())
-			.subscribe((entry) -> {
-				if (entry.isPresent()) {
-					this.bridged.increment();
-					logger.debug("Bridged event {} (sequence {}) as job stream entry {}", eventId, envelope.sequence(),
-							entry.get());
-				}
-				else {
-					this.duplicates.increment();
-				}
-			}, (ex) -> {
-				this.failed.increment();
-				logger.error("Could not bridge event {}: {}", eventId, ex.getMessage());
-			});
+		try (Scope scope = enqueue.makeCurrent()) {
+			BRIDGE
+				.<String>run(this.redisConnection.connection().reactive(), ScriptOutputType.VALUE, scriptKeys,
+						EnvelopeCodec.encode(forwarded), eventId, String.valueOf(envelope.sequence()),
+						String.valueOf(this.properties.dedupeTtl().toMillis()),
+						String.valueOf(this.properties.jobRetention().toMillis()),
+						Objects.requireNonNullElse(MessageTracing.traceId(received), ""))
+				.next()
+				.map(Optional::of)
+				.defaultIfEmpty(Optional.empty())
+				.doFinally((signal) -> {
+					enqueue.end();
+					received.end();
+				})
+				.subscribe((entry) -> {
+					if (entry.isPresent()) {
+						this.bridged.increment();
+						enqueue.setAttribute(OUTCOME, "bridged");
+						logger.debug("Bridged event {} (sequence {}) as job stream entry {}", eventId,
+								envelope.sequence(), entry.get());
+					}
+					else {
+						this.duplicates.increment();
+						enqueue.setAttribute(OUTCOME, "duplicate");
+					}
+				}, (ex) -> {
+					this.failed.increment();
+					enqueue.recordException(ex).setStatus(StatusCode.ERROR);
+					logger.error("Could not bridge event {}: {}", eventId, ex.getMessage());
+				});
+		}
 	}
 
 	@Override
@@ -131,7 +160,7 @@ class EventBridge implements SmartLifecycle {
 			}
 
 		});
-		SharedRedisConnection.nativeClient(this.connectionFactory).addListener(new RedisConnectionStateListener() {
+		this.disconnectWatcher = new RedisConnectionStateListener() {
 
 			@Override
 			public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
@@ -142,7 +171,8 @@ class EventBridge implements SmartLifecycle {
 				}
 			}
 
-		});
+		};
+		client.addListener(this.disconnectWatcher);
 		connection.sync().subscribe(this.keys.eventsChannel());
 		this.subscription = connection;
 	}

@@ -1,5 +1,6 @@
 package dev.pricingengine.worker.job;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -11,10 +12,16 @@ import dev.pricingengine.common.job.JobState;
 import dev.pricingengine.common.redis.RedisClock;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
+import dev.pricingengine.common.tracing.MessageTracing;
 import dev.pricingengine.worker.marketdata.MarketDataStep;
 import dev.pricingengine.worker.recalc.Recalculator;
 import dev.pricingengine.worker.recalc.UnknownProductException;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
 import org.redisson.api.RFencedLock;
 import org.redisson.api.RedissonClient;
 import org.slf4j.Logger;
@@ -34,6 +41,22 @@ import org.springframework.stereotype.Component;
 class JobProcessor {
 
 	private static final Logger logger = LoggerFactory.getLogger(JobProcessor.class);
+
+	private static final AttributeKey<Long> QUEUE_WAIT = AttributeKey.longKey("pricing.job.queue_wait_ms");
+
+	private static final AttributeKey<String> WORKER = AttributeKey.stringKey("pricing.job.worker");
+
+	private static final AttributeKey<Long> ATTEMPT = AttributeKey.longKey("pricing.job.attempt");
+
+	private static final AttributeKey<Long> ATTEMPTS = AttributeKey.longKey("pricing.job.attempts");
+
+	private static final AttributeKey<String> ERROR = AttributeKey.stringKey("pricing.job.error");
+
+	private static final AttributeKey<Boolean> LOCK_ACQUIRED = AttributeKey.booleanKey("pricing.lock.acquired");
+
+	private static final AttributeKey<Long> FENCING_TOKEN = AttributeKey.longKey("pricing.lock.fencing_token");
+
+	private static final AttributeKey<Long> COALESCED = AttributeKey.longKey("pricing.coalesced.events");
 
 	private final SharedRedisConnection redisConnection;
 
@@ -61,11 +84,13 @@ class JobProcessor {
 	}
 
 	/**
-	 * Processes a job stream entry; returns once its outcome is recorded.
+	 * Processes a job stream entry in a CONSUMER span that continues the event's trace;
+	 * returns once its outcome is recorded.
+	 * @param entryId the entry's id (its time part is when it was enqueued, Redis clock)
 	 * @param entry the entry's fields ({@code event_id}, {@code envelope})
 	 * @param worker the consumer processing it
 	 */
-	void process(Map<String, String> entry, String worker) {
+	void process(String entryId, Map<String, String> entry, String worker) {
 		String eventId = entry.getOrDefault("event_id", "unknown");
 		EventEnvelope envelope;
 		try {
@@ -75,17 +100,40 @@ class JobProcessor {
 			deadLetter(eventId, entry.get("envelope"), "Malformed job: " + ex.getMessage(), 1);
 			return;
 		}
-		AtomicInteger attempts = new AtomicInteger();
-		try {
-			this.retryTemplate.execute(() -> {
-				run(envelope, worker, attempts.incrementAndGet());
-				return null;
-			});
+		Span span = MessageTracing.startProcess(this.keys.jobStream(), envelope);
+		try (Scope scope = span.makeCurrent()) {
+			long enqueuedAt = Long.parseLong(entryId.substring(0, entryId.indexOf('-')));
+			span.setAttribute(QUEUE_WAIT, RedisClock.millis(this.redisConnection.connection().sync()) - enqueuedAt);
+			span.setAttribute(WORKER, worker);
+			AtomicInteger attempts = new AtomicInteger();
+			try {
+				this.retryTemplate.execute(() -> attempt(envelope, worker, attempts.incrementAndGet()));
+			}
+			catch (RetryException ex) {
+				Throwable cause = (ex.getCause() != null) ? ex.getCause() : ex;
+				span.setStatus(StatusCode.ERROR, cause.getMessage());
+				deadLetter(eventId, entry.get("envelope"), cause.getClass().getSimpleName() + ": " + cause.getMessage(),
+						attempts.get());
+			}
 		}
-		catch (RetryException ex) {
-			Throwable cause = (ex.getCause() != null) ? ex.getCause() : ex;
-			deadLetter(eventId, entry.get("envelope"), cause.getClass().getSimpleName() + ": " + cause.getMessage(),
-					attempts.get());
+		finally {
+			span.end();
+		}
+	}
+
+	/** One attempt at a job, in a span of its own. */
+	private Void attempt(EventEnvelope envelope, String worker, int attempt) {
+		Span span = MessageTracing.tracer().spanBuilder("attempt").setAttribute(ATTEMPT, attempt).startSpan();
+		try (Scope scope = span.makeCurrent()) {
+			run(envelope, worker, attempt);
+			return null;
+		}
+		catch (RuntimeException ex) {
+			span.recordException(ex).setStatus(StatusCode.ERROR);
+			throw ex;
+		}
+		finally {
+			span.end();
 		}
 	}
 
@@ -108,14 +156,18 @@ class JobProcessor {
 						String.valueOf(RedisClock.millis(redis)), JobFields.LOCK, this.lockName));
 		this.marketData.run();
 		RFencedLock lock = this.redisson.getFencedLock(this.lockName);
+		Span lockSpan = MessageTracing.tracer().spanBuilder("lock " + this.lockName).startSpan();
 		// No wait: Redisson's no-argument tryLockAndGetToken() waits for the lock.
 		Long token = lock.tryLockAndGetToken(0, TimeUnit.MILLISECONDS);
+		lockSpan.setAttribute(LOCK_ACQUIRED, token != null);
 		if (token == null) {
+			lockSpan.end();
 			coalesce(redis, envelope);
 			return;
 		}
+		lockSpan.setAttribute(FENCING_TOKEN, token);
 		Recalculator.Result result;
-		try {
+		try (Scope scope = lockSpan.makeCurrent()) {
 			redis.hset(job, Map.of(JobFields.STATE, JobState.RUNNING.name(), JobFields.LOCKED_AT,
 					String.valueOf(RedisClock.millis(redis)), JobFields.FENCING_TOKEN, String.valueOf(token)));
 			result = this.recalculator.apply(envelope, token,
@@ -124,16 +176,13 @@ class JobProcessor {
 			redis.hset(job, JobFields.UNLOCKED_AT, String.valueOf(RedisClock.millis(redis)));
 		}
 		finally {
-			lock.unlock();
+			release(lock);
+			lockSpan.end();
 		}
 		redis.hset(job,
 				Map.of(JobFields.STATE, JobState.SUCCEEDED.name(), JobFields.PROCESSED,
 						String.valueOf(result.processed()), JobFields.TOTAL, String.valueOf(result.total()),
 						JobFields.FINISHED_AT, String.valueOf(RedisClock.millis(redis))));
-		if (result.rejected() > 0) {
-			logger.warn("Job {}: {} price writes refused by fencing (token {})", envelope.eventId(), result.rejected(),
-					token);
-		}
 		drainCoalescedIfIdle();
 	}
 
@@ -166,7 +215,7 @@ class JobProcessor {
 				drainCoalesced(redis, token);
 			}
 			finally {
-				lock.unlock();
+				release(lock);
 			}
 		}
 	}
@@ -179,37 +228,73 @@ class JobProcessor {
 	private void drainCoalesced(RedisCommands<String, String> redis, long token) {
 		Map<String, String> coalesced;
 		while (!(coalesced = redis.hgetall(this.keys.coalescedEvents())).isEmpty()) {
-			Recalculator.Scope scope = null;
-			for (String json : coalesced.values()) {
-				EventEnvelope event = EnvelopeCodec.decode(json);
-				try {
-					this.recalculator.applyEvent(event);
-				}
-				catch (UnknownProductException ex) {
-					deadLetter(event.eventId(), json, ex.getMessage(), 1);
-					continue;
-				}
-				Recalculator.Scope eventScope = Recalculator.Scope.of(event.event());
-				scope = (scope != null) ? scope.union(eventScope) : eventScope;
+			SpanBuilder builder = MessageTracing.tracer()
+				.spanBuilder("drain coalesced")
+				.setAttribute(COALESCED, coalesced.size());
+			Map<String, EventEnvelope> events = new LinkedHashMap<>();
+			coalesced.values().forEach((json) -> events.put(json, EnvelopeCodec.decode(json)));
+			events.values().forEach((event) -> builder.addLink(MessageTracing.senderSpanContext(event)));
+			Span span = builder.startSpan();
+			try (Scope current = span.makeCurrent()) {
+				applyCoalesced(events, token);
 			}
-			if (scope != null) {
-				this.recalculator.recalculate(scope, token, (processed) -> {
-				});
+			finally {
+				span.end();
 			}
 			redis.hdel(this.keys.coalescedEvents(), coalesced.keySet().toArray(String[]::new));
 			logger.info("Applied {} coalesced event(s) in one pass (token {})", coalesced.size(), token);
 		}
 	}
 
+	private void applyCoalesced(Map<String, EventEnvelope> events, long token) {
+		Recalculator.Scope scope = null;
+		for (Map.Entry<String, EventEnvelope> event : events.entrySet()) {
+			try {
+				this.recalculator.applyEvent(event.getValue());
+			}
+			catch (UnknownProductException ex) {
+				deadLetter(event.getValue().eventId(), event.getKey(), ex.getMessage(), 1);
+				continue;
+			}
+			Recalculator.Scope eventScope = Recalculator.Scope.of(event.getValue().event());
+			scope = (scope != null) ? scope.union(eventScope) : eventScope;
+		}
+		if (scope != null) {
+			this.recalculator.recalculate(scope, token, (processed) -> {
+			});
+		}
+	}
+
+	/**
+	 * Releases the lock unless its lease expired meanwhile (the holder was paused longer
+	 * than the lease; fencing kept its late writes out).
+	 */
+	private static void release(RFencedLock lock) {
+		try {
+			lock.unlock();
+		}
+		catch (IllegalMonitorStateException ex) {
+			logger.warn("The recalculation lock was lost before its release: {}", ex.getMessage());
+		}
+	}
+
 	private void deadLetter(String eventId, String envelope, String error, int attempts) {
 		RedisCommands<String, String> redis = this.redisConnection.connection().sync();
 		logger.error("Dead-lettering job {} after {} attempt(s): {}", eventId, attempts, error);
-		String entry = redis.xadd(this.keys.deadLetters(), Map.of("event_id", eventId, "envelope",
-				String.valueOf(envelope), "error", error, "attempts", String.valueOf(attempts)));
-		redis.hset(this.keys.job(eventId),
-				Map.of(JobFields.STATE, JobState.DEAD_LETTERED.name(), JobFields.ERROR, error, JobFields.ATTEMPTS,
-						String.valueOf(attempts), JobFields.FINISHED_AT, String.valueOf(RedisClock.millis(redis)),
-						JobFields.DEAD_LETTER, entry));
+		Span span = MessageTracing.startSend(this.keys.deadLetters(), eventId)
+			.setAttribute(ATTEMPTS, attempts)
+			.setAttribute(ERROR, error);
+		try (Scope scope = span.makeCurrent()) {
+			String entry = redis.xadd(this.keys.deadLetters(), Map.of("event_id", eventId, "envelope",
+					String.valueOf(envelope), "error", error, "attempts", String.valueOf(attempts)));
+			redis.hset(this.keys.job(eventId),
+					Map.of(JobFields.STATE, JobState.DEAD_LETTERED.name(), JobFields.ERROR, error, JobFields.ATTEMPTS,
+							String.valueOf(attempts), JobFields.FINISHED_AT, String.valueOf(RedisClock.millis(redis)),
+							JobFields.DEAD_LETTER, entry));
+		}
+		finally {
+			span.end();
+		}
 	}
 
 }

@@ -142,7 +142,7 @@ class JobStreamConsumer implements SmartLifecycle {
 				return;
 			}
 		}
-		this.processor.process(entry.getBody(), name);
+		this.processor.process(entry.getId(), entry.getBody(), name);
 		redis.xack(this.keys.jobStream(), this.properties.group(), entry.getId());
 	}
 

@@ -2,13 +2,16 @@ package dev.pricingengine.worker.job;
 
 import dev.pricingengine.common.redis.SharedRedisConnection;
 import dev.pricingengine.worker.marketdata.ExternalApiTimeoutException;
+import dev.pricingengine.worker.recalc.FencedOutException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.metrics.CommandLatencyRecorder;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
 import org.redisson.config.Config;
 import org.redisson.config.SingleServerConfig;
 
+import org.springframework.boot.data.redis.autoconfigure.ClientResourcesBuilderCustomizer;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -21,6 +24,17 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
  */
 @Configuration(proxyBeanMethods = false)
 class WorkerConfiguration {
+
+	/**
+	 * No per-command latency samples on the worker's Lettuce client: a recalculation
+	 * sends hundreds of thousands of commands a second, and per-command instrumentation
+	 * cost more of the client's event loop than the commands themselves (JFR). For the
+	 * same reason application.yml excludes Boot's per-command Lettuce observation.
+	 */
+	@Bean
+	ClientResourcesBuilderCustomizer noCommandLatencyRecorder() {
+		return (builder) -> builder.commandLatencyRecorder(CommandLatencyRecorder.disabled());
+	}
 
 	@Bean
 	SharedRedisConnection sharedRedisConnection(LettuceConnectionFactory connectionFactory) {
@@ -53,7 +67,8 @@ class WorkerConfiguration {
 	}
 
 	/**
-	 * Spring Framework's retry: transient Redis failures and market-data timeouts only.
+	 * Spring Framework's retry: transient Redis failures, market-data timeouts and a lost
+	 * lock (fenced out) only.
 	 */
 	@Bean
 	RetryTemplate jobRetryTemplate(WorkerProperties properties) {
@@ -65,7 +80,7 @@ class WorkerConfiguration {
 			.maxDelay(retry.maxDelay())
 			.jitter(retry.jitter())
 			.includes(RedisConnectionException.class, RedisCommandTimeoutException.class,
-					ExternalApiTimeoutException.class)
+					ExternalApiTimeoutException.class, FencedOutException.class)
 			.build());
 	}
 

@@ -20,7 +20,6 @@ import org.springframework.validation.annotation.Validated;
  * @param lockName name of the recalculation lock (under the key prefix)
  * @param batchSize products recalculated per round trip
  * @param readTimeout how long one read of the job stream blocks
- * @param priceTtl lifetime of a recalculated price in Redis
  * @param claimIdle how long a job may sit unacknowledged with a consumer before another
  * worker takes it over (its consumer presumed dead)
  * @param maxDeliveries deliveries after which a job that keeps coming back is
@@ -33,8 +32,8 @@ public record WorkerProperties(@DefaultValue("1") @Min(1) @Max(64) int concurren
 		@DefaultValue("workers") @NotBlank String group,
 		@DefaultValue("recalculate_global_lock") @NotBlank String lockName,
 		@DefaultValue("500") @Min(1) @Max(10_000) int batchSize, @DefaultValue("1s") @NotNull Duration readTimeout,
-		@DefaultValue("1h") @NotNull Duration priceTtl, @DefaultValue("60s") @NotNull Duration claimIdle,
-		@DefaultValue("5") @Min(1) @Max(1000) int maxDeliveries, @DefaultValue @Valid Retry retry) {
+		@DefaultValue("60s") @NotNull Duration claimIdle, @DefaultValue("5") @Min(1) @Max(1000) int maxDeliveries,
+		@DefaultValue @Valid Retry retry) {
 
 	/**
 	 * Exponential backoff with jitter; defaults mirror the prototype's policy (5

@@ -1,15 +1,24 @@
 package dev.pricingengine.worker.recalc;
 
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.LongConsumer;
-import java.util.stream.Stream;
 
 import dev.pricingengine.common.catalog.Product;
 import dev.pricingengine.common.catalog.ProductCodec;
@@ -24,25 +33,58 @@ import dev.pricingengine.common.redis.LuaScript;
 import dev.pricingengine.common.redis.RedisClock;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
+import dev.pricingengine.common.tracing.MessageTracing;
 import dev.pricingengine.worker.job.WorkerProperties;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.ScanArgs;
-import io.lettuce.core.ScanIterator;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.ValueScanCursor;
+import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.ValueListOutput;
+import io.lettuce.core.protocol.AsyncCommand;
+import io.lettuce.core.protocol.Command;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
 
 import org.springframework.stereotype.Component;
 
 /**
  * Applies a market event and recalculates the prices it affects, in batches of
- * {@code pricing.worker.batch-size}: one round trip reads a batch's inputs, the pricing
- * rule runs here, one round trip writes the batch, fenced by the lock's token.
+ * {@code pricing.worker.batch-size}, pipelined on one connection: a batch's catalog
+ * entries are read in one write of commands, the pricing rule runs here, and one script
+ * writes the batch unless a newer holder of the lock has written (fencing).
  */
 @Component
 public class Recalculator {
 
 	private static final LuaScript APPLY_EVENT = LuaScript.fromClasspath("scripts/apply-event.lua");
 
-	private static final LuaScript READ_BATCH = LuaScript.fromClasspath("scripts/read-batch-inputs.lua");
+	/** Batches whose writes may be unconfirmed while the next ones are priced. */
+	private static final int MAX_WRITES_IN_FLIGHT = 2;
+
+	/** Members per SSCAN round trip (Redis's default is 10). */
+	private static final ScanArgs SCAN = ScanArgs.Builder.limit(1000);
+
+	private static final AttributeKey<Long> BATCH_SIZE = AttributeKey.longKey("pricing.batch.size");
+
+	private static final AttributeKey<Long> WRITTEN = AttributeKey.longKey("pricing.batch.written");
+
+	private static final AttributeKey<String> DB_SYSTEM = AttributeKey.stringKey("db.system.name");
+
+	private static final AttributeKey<String> DB_OPERATION = AttributeKey.stringKey("db.operation.name");
+
+	private static final AttributeKey<String> DB_PROCEDURE = AttributeKey.stringKey("db.stored_procedure.name");
+
+	/** Least time between two progress reports of a pass. */
+	private static final Duration PROGRESS_INTERVAL = Duration.ofMillis(200);
 
 	private static final LuaScript WRITE_FENCED = LuaScript.fromClasspath("scripts/write-prices-fenced.lua");
 
@@ -83,34 +125,54 @@ public class Recalculator {
 	}
 
 	/**
-	 * Recalculates the prices in a scope.
+	 * Recalculates the prices in a scope, pipelined: the next batch's inputs are read and
+	 * the previous batch's prices written while this one is priced.
 	 * @param scope the products to recalculate
 	 * @param fencingToken the recalculation lock's token
-	 * @param progress told the number of products processed so far, after each batch
+	 * @param progress told the number of products processed so far, as batches are
+	 * written
 	 * @return what was done
+	 * @throws FencedOutException if a newer holder of the lock has written prices
 	 */
 	public Result recalculate(Scope scope, long fencingToken, LongConsumer progress) {
-		RedisCommands<String, String> redis = this.redisConnection.connection().sync();
-		long total = scope.size(redis, this.keys);
-		Instant computedAt = Instant.ofEpochMilli(RedisClock.millis(redis));
+		StatefulRedisConnection<String, String> connection = this.redisConnection.connection();
+		RedisCommands<String, String> redis = connection.sync();
+		Collection<String> categories = scope.categories(redis, this.keys);
+		long total = scope.size(redis, this.keys, categories);
+		Pass pass = new Pass(connection, fencingToken, categories);
+		Pass.ProductIdCursor productIds = pass.new ProductIdCursor(categories, scope.products());
+		Deque<PendingWrite> writes = new ArrayDeque<>();
 		long processed = 0;
-		long rejected = 0;
-		List<String> batch = new ArrayList<>(this.properties.batchSize());
-		for (String productId : (Iterable<String>) () -> scope.productIds(redis, this.keys)) {
-			batch.add(productId);
-			if (batch.size() == this.properties.batchSize()) {
-				rejected += recalculate(redis, batch, fencingToken, computedAt);
-				processed += batch.size();
-				progress.accept(processed);
-				batch.clear();
+		long lastReport = System.nanoTime();
+		List<String> batch = productIds.next(this.properties.batchSize());
+		BatchRead read = batch.isEmpty() ? null : pass.read(batch);
+		try {
+			while (read != null) {
+				BatchRead current = read;
+				batch = productIds.next(this.properties.batchSize());
+				read = batch.isEmpty() ? null : pass.read(batch);
+				writes.add(pass.write(current));
+				while (writes.size() > MAX_WRITES_IN_FLIGHT || (!writes.isEmpty() && writes.peek().isDone())) {
+					processed += pass.await(writes.poll());
+				}
+				if (System.nanoTime() - lastReport > PROGRESS_INTERVAL.toNanos()) {
+					progress.accept(processed);
+					lastReport = System.nanoTime();
+				}
+			}
+			while (!writes.isEmpty()) {
+				processed += pass.await(writes.poll());
 			}
 		}
-		if (!batch.isEmpty()) {
-			rejected += recalculate(redis, batch, fencingToken, computedAt);
-			processed += batch.size();
-			progress.accept(processed);
+		finally {
+			// a failed pass leaves no batch span open
+			writes.forEach((write) -> write.span().end());
+			if (read != null) {
+				read.span().end();
+			}
 		}
-		return new Result(processed, total, rejected);
+		progress.accept(processed);
+		return new Result(processed, total);
 	}
 
 	private void applyEvent(RedisCommands<String, String> redis, EventEnvelope envelope) {
@@ -142,45 +204,251 @@ public class Recalculator {
 		}
 	}
 
-	private long recalculate(RedisCommands<String, String> redis, List<String> productIds, long fencingToken,
-			Instant computedAt) {
-		String[] readKeys = new String[productIds.size() + 1];
-		String[] readArgs = new String[productIds.size() + 2];
-		readKeys[0] = this.keys.market();
-		readArgs[0] = MarketStateFields.category("");
-		readArgs[1] = MarketStateFields.product("");
-		for (int i = 0; i < productIds.size(); i++) {
-			readKeys[i + 1] = this.keys.product(productIds.get(i));
-			readArgs[i + 2] = productIds.get(i);
-		}
-		List<String> inputs = READ_BATCH.call(redis, ScriptOutputType.MULTI, readKeys, readArgs);
-		BigDecimal global = factor(inputs.get(0));
-		List<String> priceKeys = new ArrayList<>(productIds.size());
-		List<String> writeArgs = new ArrayList<>(productIds.size() + 2);
-		writeArgs.add(String.valueOf(fencingToken));
-		writeArgs.add(String.valueOf(this.properties.priceTtl().toMillis()));
-		for (int i = 0; i < productIds.size(); i++) {
-			List<String> row = inputs.subList(1 + i * 6, 7 + i * 6);
-			if (row.get(0).isEmpty()) {
-				continue; // removed from the catalog since it was listed
-			}
-			Product product = ProductCodec.fromValues(productIds.get(i), row.subList(0, 4));
-			DemandFactors factors = new DemandFactors(global, factor(row.get(4)), factor(row.get(5)));
-			MarketPrice price = new MarketPrice(PricingRule.marketPrice(product, factors), product.basePrice(),
-					computedAt, fencingToken);
-			priceKeys.add(this.keys.price(product.id()));
-			writeArgs.add(MarketPriceCodec.encode(price));
-		}
-		if (priceKeys.isEmpty()) {
-			return 0;
-		}
-		List<Long> outcome = WRITE_FENCED.call(redis, ScriptOutputType.MULTI, priceKeys.toArray(String[]::new),
-				writeArgs.toArray(String[]::new));
-		return outcome.get(1);
+	private static BigDecimal factor(String stored) {
+		return (stored == null) ? BigDecimal.ONE : new BigDecimal(stored);
 	}
 
-	private static BigDecimal factor(String stored) {
-		return stored.isEmpty() ? BigDecimal.ONE : new BigDecimal(stored);
+	private static AsyncCommand<String, String, List<String>> hmget(String key, List<String> fields) {
+		CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8).addKey(key);
+		fields.forEach(args::add);
+		return new AsyncCommand<>(new Command<>(CommandType.HMGET, new ValueListOutput<>(StringCodec.UTF8), args));
+	}
+
+	/**
+	 * One recalculation under one fencing token. The market state changes only under the
+	 * lock, so its factors are read once per pass (category factors when first needed);
+	 * catalog entries are read per batch.
+	 */
+	private final class Pass {
+
+		private final StatefulRedisConnection<String, String> connection;
+
+		private final long fencingToken;
+
+		private final Instant computedAt;
+
+		private final BigDecimal global;
+
+		private final Map<String, BigDecimal> categoryFactors = new HashMap<>();
+
+		Pass(StatefulRedisConnection<String, String> connection, long fencingToken, Collection<String> categories) {
+			this.connection = connection;
+			this.fencingToken = fencingToken;
+			RedisCommands<String, String> redis = connection.sync();
+			this.computedAt = Instant.ofEpochMilli(RedisClock.millis(redis));
+			this.global = factor(redis.hget(Recalculator.this.keys.market(), MarketStateFields.GLOBAL));
+			readCategoryFactors(categories);
+		}
+
+		/**
+		 * The product ids of a scope: the members of its categories, scanned one
+		 * {@code SSCAN} ahead of their use so that listing never stalls the pipeline,
+		 * then its single products.
+		 */
+		final class ProductIdCursor {
+
+			private final Iterator<String> categories;
+
+			private final Iterator<String> products;
+
+			private final Deque<String> buffered = new ArrayDeque<>();
+
+			private String category;
+
+			private CompletableFuture<ValueScanCursor<String>> scan;
+
+			ProductIdCursor(Collection<String> categories, Collection<String> products) {
+				this.categories = categories.iterator();
+				this.products = products.iterator();
+				scanNextCategory();
+			}
+
+			List<String> next(int size) {
+				while (this.buffered.size() < size && this.scan != null) {
+					ValueScanCursor<String> page = await(this.scan);
+					this.buffered.addAll(page.getValues());
+					if (page.isFinished()) {
+						scanNextCategory();
+					}
+					else {
+						this.scan = Pass.this.connection.async()
+							.sscan(Recalculator.this.keys.category(this.category), page, SCAN)
+							.toCompletableFuture();
+					}
+				}
+				while (this.buffered.size() < size && this.products.hasNext()) {
+					this.buffered.add(this.products.next());
+				}
+				List<String> batch = new ArrayList<>(Math.min(size, this.buffered.size()));
+				while (batch.size() < size && !this.buffered.isEmpty()) {
+					batch.add(this.buffered.poll());
+				}
+				return batch;
+			}
+
+			private void scanNextCategory() {
+				this.scan = null;
+				if (this.categories.hasNext()) {
+					this.category = this.categories.next();
+					this.scan = Pass.this.connection.async()
+						.sscan(Recalculator.this.keys.category(this.category), SCAN)
+						.toCompletableFuture();
+				}
+			}
+
+		}
+
+		/** Sends the reads of a batch's catalog entries and product factors. */
+		BatchRead read(List<String> productIds) {
+			List<AsyncCommand<String, String, List<String>>> commands = new ArrayList<>(productIds.size() + 1);
+			List<String> productFactorFields = new ArrayList<>(productIds.size());
+			for (String productId : productIds) {
+				commands.add(hmget(Recalculator.this.keys.product(productId), ProductCodec.FIELDS));
+				productFactorFields.add(MarketStateFields.product(productId));
+			}
+			commands.add(hmget(Recalculator.this.keys.market(), productFactorFields));
+			Span span = MessageTracing.tracer()
+				.spanBuilder("recalculate batch")
+				.setAttribute(BATCH_SIZE, productIds.size())
+				.startSpan();
+			this.connection.dispatch(commands);
+			return new BatchRead(productIds, commands, span);
+		}
+
+		/** Prices a batch whose inputs were read and sends its fenced write. */
+		PendingWrite write(BatchRead read) {
+			try {
+				return priceAndWrite(read);
+			}
+			catch (RuntimeException ex) {
+				read.span().recordException(ex).setStatus(StatusCode.ERROR);
+				read.span().end();
+				throw ex;
+			}
+		}
+
+		private PendingWrite priceAndWrite(BatchRead read) {
+			List<String> productFactors = await(read.commands().get(read.productIds().size()));
+			List<Product> products = new ArrayList<>(read.productIds().size());
+			List<BigDecimal> factors = new ArrayList<>(read.productIds().size());
+			for (int i = 0; i < read.productIds().size(); i++) {
+				List<String> values = await(read.commands().get(i));
+				if (values.get(0) == null) {
+					continue; // removed from the catalog since it was listed
+				}
+				products.add(ProductCodec.fromValues(read.productIds().get(i), values));
+				factors.add(factor(productFactors.get(i)));
+			}
+			readCategoryFactors(products.stream().map(Product::category).toList());
+			String[] keys = new String[products.size() + 1];
+			String[] args = new String[products.size() + 1];
+			keys[0] = Recalculator.this.keys.priceFence(Recalculator.this.properties.lockName());
+			args[0] = String.valueOf(this.fencingToken);
+			for (int i = 0; i < products.size(); i++) {
+				Product product = products.get(i);
+				DemandFactors demand = new DemandFactors(this.global, this.categoryFactors.get(product.category()),
+						factors.get(i));
+				keys[i + 1] = Recalculator.this.keys.price(product.id());
+				args[i + 1] = MarketPriceCodec.encode(new MarketPrice(PricingRule.marketPrice(product, demand),
+						product.basePrice(), this.computedAt, this.fencingToken));
+			}
+			CompletionStage<Long> written = (products.isEmpty()) ? CompletableFuture.completedStage(0L) : traced(
+					read.span(), WRITE_FENCED.submit(this.connection.async(), ScriptOutputType.INTEGER, keys, args));
+			return new PendingWrite(read.productIds().size(), written.toCompletableFuture(), read.span());
+		}
+
+		/**
+		 * Waits for a batch's write.
+		 * @return the number of products the batch covered
+		 * @throws FencedOutException if a newer token had written
+		 */
+		long await(PendingWrite write) {
+			try {
+				long written = await(write.written());
+				write.span().setAttribute(WRITTEN, written);
+				if (written < 0) {
+					write.span().setStatus(StatusCode.ERROR, "fenced out");
+					throw new FencedOutException(this.fencingToken);
+				}
+				return write.size();
+			}
+			finally {
+				write.span().end();
+			}
+		}
+
+		/** A CLIENT span for the batch's write, from sending it to its reply. */
+		private static <T> CompletionStage<T> traced(Span batch, CompletionStage<T> write) {
+			Span span = MessageTracing.tracer()
+				.spanBuilder("EVALSHA")
+				.setParent(Context.current().with(batch))
+				.setSpanKind(SpanKind.CLIENT)
+				.setAttribute(DB_SYSTEM, "redis")
+				.setAttribute(DB_OPERATION, "EVALSHA")
+				.setAttribute(DB_PROCEDURE, "write-prices-fenced")
+				.startSpan();
+			return write.whenComplete((reply, ex) -> {
+				if (ex != null) {
+					span.recordException(ex).setStatus(StatusCode.ERROR);
+				}
+				span.end();
+			});
+		}
+
+		private void readCategoryFactors(Collection<String> categories) {
+			List<String> missing = categories.stream()
+				.filter((category) -> !this.categoryFactors.containsKey(category))
+				.distinct()
+				.toList();
+			if (missing.isEmpty()) {
+				return;
+			}
+			List<String> stored = await(
+					hmget(Recalculator.this.keys.market(), missing.stream().map(MarketStateFields::category).toList()),
+					true);
+			for (int i = 0; i < missing.size(); i++) {
+				this.categoryFactors.put(missing.get(i), factor(stored.get(i)));
+			}
+		}
+
+		private <T> T await(AsyncCommand<String, String, T> command, boolean dispatch) {
+			if (dispatch) {
+				this.connection.dispatch(command);
+			}
+			return await(command);
+		}
+
+		private <T> T await(CompletableFuture<T> reply) {
+			Duration timeout = this.connection.getTimeout();
+			try {
+				return reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+			}
+			catch (TimeoutException ex) {
+				reply.cancel(true);
+				throw new RedisCommandTimeoutException("Command timed out after " + timeout);
+			}
+			catch (ExecutionException ex) {
+				throw (ex.getCause() instanceof RuntimeException runtime) ? runtime : new RedisException(ex.getCause());
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new RedisException("Interrupted while waiting for Redis", ex);
+			}
+		}
+
+	}
+
+	private record BatchRead(List<String> productIds, List<AsyncCommand<String, String, List<String>>> commands,
+			Span span) {
+
+	}
+
+	private record PendingWrite(long size, CompletableFuture<Long> written, Span span) {
+
+		boolean isDone() {
+			return this.written.isDone();
+		}
+
 	}
 
 	/**
@@ -192,9 +460,6 @@ public class Recalculator {
 	 * @param products single products
 	 */
 	public record Scope(boolean all, Set<String> categories, Set<String> products) {
-
-		/** Members per SSCAN round trip (Redis's default is 10). */
-		private static final ScanArgs SCAN = ScanArgs.Builder.limit(1000);
 
 		public static Scope of(MarketEvent event) {
 			return switch (event.type()) {
@@ -218,20 +483,12 @@ public class Recalculator {
 			return new Scope(false, mergedCategories, mergedProducts);
 		}
 
-		long size(RedisCommands<String, String> redis, RedisKeys keys) {
-			return categories(redis, keys).stream().mapToLong((each) -> redis.scard(keys.category(each))).sum()
+		long size(RedisCommands<String, String> redis, RedisKeys keys, Collection<String> categories) {
+			return categories.stream().mapToLong((each) -> redis.scard(keys.category(each))).sum()
 					+ this.products.size();
 		}
 
-		Iterator<String> productIds(RedisCommands<String, String> redis, RedisKeys keys) {
-			return Stream
-				.concat(categories(redis, keys).stream()
-					.flatMap((each) -> ScanIterator.sscan(redis, keys.category(each), SCAN).stream()),
-						this.products.stream())
-				.iterator();
-		}
-
-		private Collection<String> categories(RedisCommands<String, String> redis, RedisKeys keys) {
+		Collection<String> categories(RedisCommands<String, String> redis, RedisKeys keys) {
 			return this.all ? redis.smembers(keys.categories()) : this.categories;
 		}
 
@@ -242,9 +499,8 @@ public class Recalculator {
 	 *
 	 * @param processed products recalculated
 	 * @param total products in the event's scope
-	 * @param rejected price writes refused because a newer fencing token had written
 	 */
-	public record Result(long processed, long total, long rejected) {
+	public record Result(long processed, long total) {
 
 	}
 

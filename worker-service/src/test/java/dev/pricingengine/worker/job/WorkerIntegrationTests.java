@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import dev.pricingengine.common.catalog.Product;
 import dev.pricingengine.common.catalog.ProductCodec;
@@ -26,7 +27,10 @@ import dev.pricingengine.common.redis.LuaScript;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
 import dev.pricingengine.common.test.RedisTestConfiguration;
+import dev.pricingengine.worker.recalc.FencedOutException;
+import dev.pricingengine.worker.recalc.Recalculator;
 import io.lettuce.core.Consumer;
+import io.lettuce.core.KeyValue;
 import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.TransactionResult;
@@ -45,6 +49,7 @@ import org.springframework.context.annotation.Import;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -73,6 +78,9 @@ class WorkerIntegrationTests {
 	@Autowired
 	private RedissonClient redisson;
 
+	@Autowired
+	private Recalculator recalculator;
+
 	private final Map<String, Product> catalog = new HashMap<>();
 
 	private long sequence;
@@ -92,7 +100,7 @@ class WorkerIntegrationTests {
 				this.catalog.put(product.id(), product);
 			}
 		}
-		redis().del(this.keys.market(), this.keys.faults(), this.keys.coalescedEvents());
+		redis().del(this.keys.market(), this.keys.faults(), this.keys.coalescedEvents(), fence());
 		this.sequence = redis().incrby(this.keys.eventSequence(), 1000);
 	}
 
@@ -199,12 +207,32 @@ class WorkerIntegrationTests {
 	@Test
 	void aWriterWithAnOlderFencingTokenIsRefused() {
 		LuaScript write = LuaScript.fromClasspath("scripts/write-prices-fenced.lua");
-		String[] key = { this.keys.price("C-1-P0") };
-		List<Long> newer = write.call(redis(), ScriptOutputType.MULTI, key, "9", "60000", "12.00|10.00|0|9");
-		List<Long> stale = write.call(redis(), ScriptOutputType.MULTI, key, "5", "60000", "11.00|10.00|0|5");
-		assertThat(newer).containsExactly(1L, 0L);
-		assertThat(stale).containsExactly(0L, 1L);
-		assertThat(redis().get(key[0])).isEqualTo("12.00|10.00|0|9");
+		String[] keys = { fence(), this.keys.price("C-1-P0"), this.keys.price("C-1-P1") };
+		Long newer = write.call(redis(), ScriptOutputType.INTEGER, keys, "9", "12.00|10.00|0|9", "13.00|10.00|0|9");
+		Long stale = write.call(redis(), ScriptOutputType.INTEGER, keys, "5", "11.00|10.00|0|5", "11.00|10.00|0|5");
+		assertThat(newer).isEqualTo(2);
+		assertThat(stale).isEqualTo(-1);
+		assertThat(redis().mget(keys[1], keys[2])).extracting(KeyValue::getValue)
+			.containsExactly("12.00|10.00|0|9", "13.00|10.00|0|9");
+		assertThatExceptionOfType(FencedOutException.class).isThrownBy(
+				() -> this.recalculator.recalculate(Recalculator.Scope.of(MarketEvent.RECALCULATE), 8, (processed) -> {
+				}));
+		assertThat(redis().get(this.keys.price("C-2-P3"))).isNull();
+	}
+
+	@Test
+	void aJobWhoseWritesAreFencedOutRunsAgainUnderANewToken() {
+		RFencedLock lock = this.redisson.getFencedLock(this.keys.prefix() + "recalculate_global_lock");
+		long current = lock.tryLockAndGetToken(0, TimeUnit.MILLISECONDS);
+		lock.unlock();
+		// as if a holder with the token after the next one had written meanwhile
+		redis().set(fence(), String.valueOf(current + 2));
+		Map<String, String> status = awaitFinished(enqueue(MarketEvent.RECALCULATE));
+		assertThat(status).containsEntry("state", "SUCCEEDED");
+		assertThat(Integer.parseInt(status.get("attempts"))).isGreaterThan(1);
+		assertThat(Long.parseLong(status.get("fencing_token"))).isGreaterThanOrEqualTo(current + 2);
+		assertThat(redis().get(this.keys.price("C-2-P3"))).isNotNull();
+		assertPricesFollowTheRule();
 	}
 
 	@Test
@@ -346,6 +374,10 @@ class WorkerIntegrationTests {
 				.isIn("SUCCEEDED", "COALESCED", "DEAD_LETTERED");
 		});
 		return redis().hgetall(this.keys.job(job));
+	}
+
+	private String fence() {
+		return this.keys.priceFence("recalculate_global_lock");
 	}
 
 	private RedisCommands<String, String> redis() {

@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+# One image per service: docker build --build-arg SERVICE=api-service|listener-service|worker-service .
+# Build with the Maven wrapper, then run the Spring Boot layered jar as a non-root user on a JRE,
+# with the OpenTelemetry Java agent (copied by the build) attached through JAVA_TOOL_OPTIONS.
+
+FROM eclipse-temurin:17.0.15_6-jdk-noble AS build
+ARG SERVICE
+WORKDIR /workspace
+COPY mvnw pom.xml ./
+COPY .mvn .mvn
+COPY common common
+COPY api-service api-service
+COPY listener-service listener-service
+COPY worker-service worker-service
+COPY system-tests/pom.xml system-tests/pom.xml
+RUN --mount=type=cache,target=/root/.m2 \
+    ./mvnw --batch-mode --no-transfer-progress package -DskipTests -pl "${SERVICE}" -am \
+ && java -Djarmode=tools -jar "${SERVICE}/target/${SERVICE}-"*.jar extract --layers \
+      --application-filename app.jar --destination /extracted \
+ && mkdir /agent && cp "${SERVICE}/target/agent/opentelemetry-javaagent.jar" /agent/
+
+FROM eclipse-temurin:17.0.15_6-jre-noble
+ARG SERVICE
+RUN groupadd --system pricing && useradd --system --gid pricing --home-dir /app pricing
+WORKDIR /app
+# least to most often changed, so a code change rebuilds only the last layers
+COPY --from=build /extracted/dependencies/ ./
+COPY --from=build /extracted/spring-boot-loader/ ./
+COPY --from=build /extracted/snapshot-dependencies/ ./
+COPY --from=build /extracted/application/ ./
+COPY --from=build /agent/opentelemetry-javaagent.jar /opt/opentelemetry/opentelemetry-javaagent.jar
+ENV JAVA_TOOL_OPTIONS="-javaagent:/opt/opentelemetry/opentelemetry-javaagent.jar" \
+    OTEL_SERVICE_NAME="${SERVICE}" \
+    SPRING_PROFILES_ACTIVE=docker
+USER pricing
+ENTRYPOINT ["java", "-jar", "/app/app.jar"]

@@ -1,0 +1,172 @@
+package dev.pricingengine.common.tracing;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.pricingengine.common.event.EventEnvelope;
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
+
+/**
+ * Carries trace context across the hops OpenTelemetry's agent cannot see — Redis Pub/Sub
+ * and the job stream — in the event envelope ({@code traceparent}, {@code tracestate},
+ * W3C Trace Context), and makes the messaging spans of those hops (semantic conventions
+ * for messaging). Spans go to {@link GlobalOpenTelemetry}: the Java agent's SDK when it
+ * is attached, a no-op otherwise.
+ */
+public final class MessageTracing {
+
+	/** Name of this project's instrumentation scope. */
+	public static final String INSTRUMENTATION_SCOPE = "dev.pricingengine";
+
+	public static final AttributeKey<String> MESSAGING_SYSTEM = AttributeKey.stringKey("messaging.system");
+
+	public static final AttributeKey<String> MESSAGING_DESTINATION = AttributeKey
+		.stringKey("messaging.destination.name");
+
+	public static final AttributeKey<String> MESSAGING_OPERATION_TYPE = AttributeKey
+		.stringKey("messaging.operation.type");
+
+	public static final AttributeKey<String> MESSAGING_OPERATION_NAME = AttributeKey
+		.stringKey("messaging.operation.name");
+
+	public static final AttributeKey<String> MESSAGING_MESSAGE_ID = AttributeKey.stringKey("messaging.message.id");
+
+	public static final AttributeKey<Long> EVENT_SEQUENCE = AttributeKey.longKey("pricing.event.sequence");
+
+	public static final AttributeKey<String> EVENT_TYPE = AttributeKey.stringKey("pricing.event.type");
+
+	private static final TextMapGetter<EventEnvelope> ENVELOPE = new TextMapGetter<>() {
+
+		@Override
+		public Iterable<String> keys(EventEnvelope envelope) {
+			return List.of("traceparent", "tracestate");
+		}
+
+		@Override
+		public String get(EventEnvelope envelope, String key) {
+			if (envelope == null) {
+				return null;
+			}
+			return switch (key) {
+				case "traceparent" -> envelope.traceparent();
+				case "tracestate" -> envelope.tracestate();
+				default -> null;
+			};
+		}
+
+	};
+
+	private MessageTracing() {
+	}
+
+	public static Tracer tracer() {
+		return GlobalOpenTelemetry.getTracer(INSTRUMENTATION_SCOPE);
+	}
+
+	/**
+	 * Starts the PRODUCER span of sending an event, a child of the current span.
+	 * @param operation the messaging operation's name, for example {@code publish}
+	 * @param destination channel or stream
+	 * @param envelope the event sent
+	 * @return the started span
+	 */
+	public static Span startSend(String operation, String destination, EventEnvelope envelope) {
+		return event(messaging(operation + " " + destination, SpanKind.PRODUCER, "send", operation, destination,
+				envelope.eventId()), envelope)
+			.startSpan();
+	}
+
+	/**
+	 * Starts the PRODUCER span of sending a message that is not an event envelope, a
+	 * child of the current span.
+	 * @param destination channel or stream
+	 * @param messageId the message's id
+	 * @return the started span
+	 */
+	public static Span startSend(String destination, String messageId) {
+		return messaging("send " + destination, SpanKind.PRODUCER, "send", "send", destination, messageId).startSpan();
+	}
+
+	/**
+	 * Starts the CONSUMER span of processing a received event, a child of the span that
+	 * sent it (from the envelope's trace context), or a new trace when it carries none.
+	 * @param destination channel or stream it came from
+	 * @param envelope the event
+	 * @return the started span
+	 */
+	public static Span startProcess(String destination, EventEnvelope envelope) {
+		return event(messaging("process " + destination, SpanKind.CONSUMER, "process", "process", destination,
+				envelope.eventId()), envelope)
+			.setParent(senderContext(envelope))
+			.startSpan();
+	}
+
+	/**
+	 * The context of the span that sent an event.
+	 * @param envelope the event
+	 * @return a context holding the sender's span, or the root context
+	 */
+	public static Context senderContext(EventEnvelope envelope) {
+		return W3CTraceContextPropagator.getInstance().extract(Context.root(), envelope, ENVELOPE);
+	}
+
+	/**
+	 * The sender's span context, for links.
+	 * @param envelope the event
+	 * @return its sender's span context; invalid when it carries none
+	 */
+	public static SpanContext senderSpanContext(EventEnvelope envelope) {
+		return Span.fromContext(senderContext(envelope)).getSpanContext();
+	}
+
+	/**
+	 * The envelope as sent within a span: carrying that span's trace context.
+	 * @param envelope the event
+	 * @param sender the sending span
+	 * @return the envelope with {@code traceparent} and {@code tracestate} of the span
+	 */
+	public static EventEnvelope sentBy(EventEnvelope envelope, Span sender) {
+		Map<String, String> carrier = new HashMap<>();
+		W3CTraceContextPropagator.getInstance()
+			.inject(Context.root().with(sender), carrier, (map, key, value) -> map.put(key, value));
+		return new EventEnvelope(envelope.eventId(), envelope.sequence(), envelope.event(), envelope.publishedAt(),
+				carrier.get("traceparent"), carrier.get("tracestate"));
+	}
+
+	/**
+	 * The trace id to show beside a job, or {@code null} without tracing.
+	 * @param span a span of the event's trace
+	 * @return its trace id, or {@code null}
+	 */
+	public static String traceId(Span span) {
+		SpanContext context = span.getSpanContext();
+		return context.isValid() ? context.getTraceId() : null;
+	}
+
+	private static SpanBuilder messaging(String name, SpanKind kind, String operationType, String operationName,
+			String destination, String messageId) {
+		return tracer().spanBuilder(name)
+			.setSpanKind(kind)
+			.setAttribute(MESSAGING_SYSTEM, "redis")
+			.setAttribute(MESSAGING_DESTINATION, destination)
+			.setAttribute(MESSAGING_OPERATION_TYPE, operationType)
+			.setAttribute(MESSAGING_OPERATION_NAME, operationName)
+			.setAttribute(MESSAGING_MESSAGE_ID, messageId);
+	}
+
+	private static SpanBuilder event(SpanBuilder builder, EventEnvelope envelope) {
+		return builder.setAttribute(EVENT_SEQUENCE, envelope.sequence())
+			.setAttribute(EVENT_TYPE, envelope.event().type().name());
+	}
+
+}
