@@ -10,6 +10,8 @@ import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
 import dev.pricingengine.common.tracing.MessageTracing;
 import io.lettuce.core.api.reactive.RedisReactiveCommands;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
@@ -31,9 +33,12 @@ class EventPublisher {
 
 	private final RedisKeys keys;
 
-	EventPublisher(SharedRedisConnection redisConnection, RedisKeys keys) {
+	private final MeterRegistry meters;
+
+	EventPublisher(SharedRedisConnection redisConnection, RedisKeys keys, MeterRegistry meters) {
 		this.redisConnection = redisConnection;
 		this.keys = keys;
+		this.meters = meters;
 	}
 
 	Mono<Published> publish(MarketEvent event) {
@@ -43,12 +48,23 @@ class EventPublisher {
 					null);
 			Span span = MessageTracing.startSend("publish", this.keys.eventsChannel(), unsent);
 			EventEnvelope envelope = MessageTracing.sentBy(unsent, span);
-			return redis.publish(this.keys.eventsChannel(), EnvelopeCodec.encode(envelope))
-				.doOnNext((receivers) -> span.setAttribute(RECEIVERS, receivers))
+			return redis.publish(this.keys.eventsChannel(), EnvelopeCodec.encode(envelope)).doOnNext((receivers) -> {
+				span.setAttribute(RECEIVERS, receivers);
+				count(event, (receivers > 0) ? "accepted" : "no_listener");
+			})
 				.doOnError((ex) -> span.recordException(ex).setStatus(StatusCode.ERROR))
 				.doFinally((signal) -> span.end())
 				.map((receivers) -> new Published(envelope, receivers));
 		});
+	}
+
+	private void count(MarketEvent event, String outcome) {
+		Counter.builder("pricing.api.events")
+			.description("Market events published, by type and outcome (no_listener: refused with 503)")
+			.tag("type", event.type().name().toLowerCase())
+			.tag("outcome", outcome)
+			.register(this.meters)
+			.increment();
 	}
 
 	String channel() {

@@ -11,6 +11,8 @@ import dev.pricingengine.common.event.MarketEventType;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
 import io.lettuce.core.codec.StringCodec;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import org.junit.jupiter.api.Test;
@@ -37,8 +39,12 @@ class EventPublishingIntegrationTests {
 	@Autowired
 	private RedisKeys keys;
 
+	@Autowired
+	private MeterRegistry meters;
+
 	@Test
 	void refusesAnEventNoListenerReceivesWith503() {
+		double refused = published("demand_factor", "no_listener");
 		this.client.post()
 			.uri("/api/v1/publish-market-event")
 			.contentType(MediaType.APPLICATION_JSON)
@@ -53,6 +59,12 @@ class EventPublishingIntegrationTests {
 			.expectBody()
 			.jsonPath("$.title")
 			.isEqualTo("No event listener");
+		assertThat(published("demand_factor", "no_listener") - refused).isEqualTo(1);
+	}
+
+	private double published(String type, String outcome) {
+		Counter counter = this.meters.find("pricing.api.events").tags("type", type, "outcome", outcome).counter();
+		return (counter != null) ? counter.count() : 0;
 	}
 
 	@Test
@@ -67,6 +79,7 @@ class EventPublishingIntegrationTests {
 					subscriber);
 			assertThat(second.sequence()).isGreaterThan(first.sequence());
 			assertThat(second.event().basePrice()).isEqualByComparingTo("12.50");
+			assertThat(published("base_price", "accepted")).isPositive();
 		}
 	}
 

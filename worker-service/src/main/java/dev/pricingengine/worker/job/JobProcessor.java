@@ -1,5 +1,6 @@
 package dev.pricingengine.worker.job;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -72,8 +73,11 @@ class JobProcessor {
 
 	private final String lockName;
 
+	private final JobMetrics metrics;
+
 	JobProcessor(SharedRedisConnection redisConnection, RedissonClient redisson, Recalculator recalculator,
-			MarketDataStep marketData, RetryTemplate jobRetryTemplate, RedisKeys keys, WorkerProperties properties) {
+			MarketDataStep marketData, RetryTemplate jobRetryTemplate, RedisKeys keys, WorkerProperties properties,
+			JobMetrics metrics) {
 		this.redisConnection = redisConnection;
 		this.redisson = redisson;
 		this.recalculator = recalculator;
@@ -81,6 +85,7 @@ class JobProcessor {
 		this.retryTemplate = jobRetryTemplate;
 		this.keys = keys;
 		this.lockName = keys.prefix() + properties.lockName();
+		this.metrics = metrics;
 	}
 
 	/**
@@ -97,7 +102,7 @@ class JobProcessor {
 			envelope = EnvelopeCodec.decode(entry.get("envelope"));
 		}
 		catch (IllegalArgumentException | NullPointerException ex) {
-			deadLetter(eventId, entry.get("envelope"), "Malformed job: " + ex.getMessage(), 1);
+			deadLetter(eventId, entry.get("envelope"), "malformed", "Malformed job: " + ex.getMessage(), 1);
 			return;
 		}
 		Span span = MessageTracing.startProcess(this.keys.jobStream(), envelope);
@@ -112,8 +117,8 @@ class JobProcessor {
 			catch (RetryException ex) {
 				Throwable cause = (ex.getCause() != null) ? ex.getCause() : ex;
 				span.setStatus(StatusCode.ERROR, cause.getMessage());
-				deadLetter(eventId, entry.get("envelope"), cause.getClass().getSimpleName() + ": " + cause.getMessage(),
-						attempts.get());
+				deadLetter(eventId, entry.get("envelope"), "failed",
+						cause.getClass().getSimpleName() + ": " + cause.getMessage(), attempts.get());
 			}
 		}
 		finally {
@@ -123,6 +128,9 @@ class JobProcessor {
 
 	/** One attempt at a job, in a span of its own. */
 	private Void attempt(EventEnvelope envelope, String worker, int attempt) {
+		if (attempt > 1) {
+			this.metrics.retried();
+		}
 		Span span = MessageTracing.tracer().spanBuilder("attempt").setAttribute(ATTEMPT, attempt).startSpan();
 		try (Scope scope = span.makeCurrent()) {
 			run(envelope, worker, attempt);
@@ -143,7 +151,7 @@ class JobProcessor {
 	 * @param deliveries how often it was delivered
 	 */
 	void poison(Map<String, String> entry, long deliveries) {
-		deadLetter(entry.getOrDefault("event_id", "unknown"), entry.get("envelope"),
+		deadLetter(entry.getOrDefault("event_id", "unknown"), entry.get("envelope"), "poison",
 				"Poison: delivered " + deliveries + " times without an outcome", (int) deliveries);
 	}
 
@@ -157,8 +165,8 @@ class JobProcessor {
 		this.marketData.run();
 		RFencedLock lock = this.redisson.getFencedLock(this.lockName);
 		Span lockSpan = MessageTracing.tracer().spanBuilder("lock " + this.lockName).startSpan();
-		// No wait: Redisson's no-argument tryLockAndGetToken() waits for the lock.
-		Long token = lock.tryLockAndGetToken(0, TimeUnit.MILLISECONDS);
+		Long token = tryLock(lock);
+		long lockedAt = System.nanoTime();
 		lockSpan.setAttribute(LOCK_ACQUIRED, token != null);
 		if (token == null) {
 			lockSpan.end();
@@ -176,13 +184,14 @@ class JobProcessor {
 			redis.hset(job, JobFields.UNLOCKED_AT, String.valueOf(RedisClock.millis(redis)));
 		}
 		finally {
-			release(lock);
+			release(lock, lockedAt);
 			lockSpan.end();
 		}
 		redis.hset(job,
 				Map.of(JobFields.STATE, JobState.SUCCEEDED.name(), JobFields.PROCESSED,
 						String.valueOf(result.processed()), JobFields.TOTAL, String.valueOf(result.total()),
 						JobFields.FINISHED_AT, String.valueOf(RedisClock.millis(redis))));
+		this.metrics.finished(JobState.SUCCEEDED);
 		drainCoalescedIfIdle();
 	}
 
@@ -195,6 +204,7 @@ class JobProcessor {
 		redis.hset(this.keys.coalescedEvents(), envelope.eventId(), EnvelopeCodec.encode(envelope));
 		redis.hset(this.keys.job(envelope.eventId()), Map.of(JobFields.STATE, JobState.COALESCED.name(),
 				JobFields.FINISHED_AT, String.valueOf(RedisClock.millis(redis))));
+		this.metrics.finished(JobState.COALESCED);
 		drainCoalescedIfIdle();
 	}
 
@@ -207,15 +217,16 @@ class JobProcessor {
 		RedisCommands<String, String> redis = this.redisConnection.connection().sync();
 		RFencedLock lock = this.redisson.getFencedLock(this.lockName);
 		while (redis.hlen(this.keys.coalescedEvents()) > 0) {
-			Long token = lock.tryLockAndGetToken(0, TimeUnit.MILLISECONDS);
+			Long token = tryLock(lock);
 			if (token == null) {
 				return; // the holder drains before releasing, and looks again after
 			}
+			long lockedAt = System.nanoTime();
 			try {
 				drainCoalesced(redis, token);
 			}
 			finally {
-				release(lock);
+				release(lock, lockedAt);
 			}
 		}
 	}
@@ -253,7 +264,7 @@ class JobProcessor {
 				this.recalculator.applyEvent(event.getValue());
 			}
 			catch (UnknownProductException ex) {
-				deadLetter(event.getValue().eventId(), event.getKey(), ex.getMessage(), 1);
+				deadLetter(event.getValue().eventId(), event.getKey(), "failed", ex.getMessage(), 1);
 				continue;
 			}
 			Recalculator.Scope eventScope = Recalculator.Scope.of(event.getValue().event());
@@ -266,10 +277,23 @@ class JobProcessor {
 	}
 
 	/**
+	 * Takes the lock if it is free, without waiting (Redisson's no-argument
+	 * {@code tryLockAndGetToken()} waits).
+	 * @return the fencing token, or {@code null} when another holds the lock
+	 */
+	private Long tryLock(RFencedLock lock) {
+		long start = System.nanoTime();
+		Long token = lock.tryLockAndGetToken(0, TimeUnit.MILLISECONDS);
+		this.metrics.lockAttempt(Duration.ofNanos(System.nanoTime() - start), token != null);
+		return token;
+	}
+
+	/**
 	 * Releases the lock unless its lease expired meanwhile (the holder was paused longer
 	 * than the lease; fencing kept its late writes out).
 	 */
-	private static void release(RFencedLock lock) {
+	private void release(RFencedLock lock, long lockedAt) {
+		this.metrics.lockHeld(Duration.ofNanos(System.nanoTime() - lockedAt));
 		try {
 			lock.unlock();
 		}
@@ -278,7 +302,7 @@ class JobProcessor {
 		}
 	}
 
-	private void deadLetter(String eventId, String envelope, String error, int attempts) {
+	private void deadLetter(String eventId, String envelope, String reason, String error, int attempts) {
 		RedisCommands<String, String> redis = this.redisConnection.connection().sync();
 		logger.error("Dead-lettering job {} after {} attempt(s): {}", eventId, attempts, error);
 		Span span = MessageTracing.startSend(this.keys.deadLetters(), eventId)
@@ -295,6 +319,8 @@ class JobProcessor {
 		finally {
 			span.end();
 		}
+		this.metrics.deadLettered(reason);
+		this.metrics.finished(JobState.DEAD_LETTERED);
 	}
 
 }

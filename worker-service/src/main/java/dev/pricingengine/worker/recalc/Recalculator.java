@@ -48,6 +48,8 @@ import io.lettuce.core.protocol.AsyncCommand;
 import io.lettuce.core.protocol.Command;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
@@ -94,10 +96,16 @@ public class Recalculator {
 
 	private final WorkerProperties properties;
 
-	Recalculator(SharedRedisConnection redisConnection, RedisKeys keys, WorkerProperties properties) {
+	private final Counter recalculated;
+
+	Recalculator(SharedRedisConnection redisConnection, RedisKeys keys, WorkerProperties properties,
+			MeterRegistry meters) {
 		this.redisConnection = redisConnection;
 		this.keys = keys;
 		this.properties = properties;
+		this.recalculated = Counter.builder("pricing.worker.recalculated.prices")
+			.description("Market prices recalculated and written (its rate is the recalculation throughput)")
+			.register(meters);
 	}
 
 	/**
@@ -370,6 +378,7 @@ public class Recalculator {
 					write.span().setStatus(StatusCode.ERROR, "fenced out");
 					throw new FencedOutException(this.fencingToken);
 				}
+				Recalculator.this.recalculated.increment(written);
 				return write.size();
 			}
 			finally {

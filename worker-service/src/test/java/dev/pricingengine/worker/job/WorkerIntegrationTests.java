@@ -38,10 +38,12 @@ import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.StringCodec;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.redisson.api.RFencedLock;
 import org.redisson.api.RedissonClient;
-import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -80,6 +82,9 @@ class WorkerIntegrationTests {
 
 	@Autowired
 	private Recalculator recalculator;
+
+	@Autowired
+	private MeterRegistry meters;
 
 	private final Map<String, Product> catalog = new HashMap<>();
 
@@ -258,10 +263,34 @@ class WorkerIntegrationTests {
 
 	@Test
 	void retriesTransientFailuresAndDeadLettersAJobWhenTheyPersist() {
+		double retries = counter("pricing.worker.job.retries");
+		double deadLetters = counter("pricing.worker.dead.letters", "reason", "failed");
 		redis().hset(this.keys.faults(), new FaultSettings(1.0, 0).toHash());
 		Map<String, String> status = awaitFinished(enqueue(MarketEvent.RECALCULATE));
 		assertThat(status).containsEntry("state", "DEAD_LETTERED").containsEntry("attempts", "6");
 		assertThat(status.get("error")).contains("ExternalApiTimeoutException");
+		assertThat(counter("pricing.worker.job.retries") - retries).isEqualTo(5);
+		assertThat(counter("pricing.worker.dead.letters", "reason", "failed") - deadLetters).isEqualTo(1);
+	}
+
+	@Test
+	void measuresJobsTheLockTheRecalculationAndTheStream() {
+		double succeeded = counter("pricing.worker.jobs", "outcome", "succeeded");
+		double recalculated = counter("pricing.worker.recalculated.prices");
+		awaitFinished(enqueue(MarketEvent.RECALCULATE));
+		awaitQuiet();
+		assertThat(counter("pricing.worker.jobs", "outcome", "succeeded") - succeeded).isEqualTo(1);
+		assertThat(counter("pricing.worker.recalculated.prices") - recalculated)
+			.isEqualTo(CATEGORIES.size() * PRODUCTS_PER_CATEGORY);
+		assertThat(this.meters.get("pricing.worker.lock.acquire").tag("acquired", "true").timer().count()).isPositive();
+		assertThat(this.meters.get("pricing.worker.lock.held").timer().count()).isPositive();
+		assertThat(this.meters.get("pricing.worker.stream.pending").gauge().value()).isZero();
+		assertThat(this.meters.get("pricing.worker.stream.lag").gauge().value()).isZero();
+	}
+
+	private double counter(String name, String... tags) {
+		Counter counter = this.meters.find(name).tags(tags).counter();
+		return (counter != null) ? counter.count() : 0;
 	}
 
 	@Test

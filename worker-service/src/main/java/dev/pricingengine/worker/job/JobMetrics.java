@@ -1,0 +1,111 @@
+package dev.pricingengine.worker.job;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+
+import dev.pricingengine.common.job.JobState;
+import dev.pricingengine.common.redis.RedisKeys;
+import dev.pricingengine.common.redis.SharedRedisConnection;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import org.springframework.stereotype.Component;
+
+/**
+ * The worker's Prometheus metrics (at {@code /actuator/prometheus}): jobs by outcome,
+ * retries, dead letters, lock acquisition and hold time, and the consumer group's lag and
+ * pending entries on the job stream (read from Redis when scraped).
+ */
+@Component
+class JobMetrics {
+
+	private final MeterRegistry meters;
+
+	private final Counter retries;
+
+	private final Timer lockHeld;
+
+	JobMetrics(MeterRegistry meters, SharedRedisConnection redisConnection, RedisKeys keys,
+			WorkerProperties properties) {
+		this.meters = meters;
+		this.retries = Counter.builder("pricing.worker.job.retries")
+			.description("Attempts of jobs after their first")
+			.register(meters);
+		this.lockHeld = Timer.builder("pricing.worker.lock.held")
+			.description("How long the recalculation lock was held by this worker")
+			.register(meters);
+		groupGauge("pricing.worker.stream.lag", "Job stream entries not yet delivered to the consumer group", "lag",
+				redisConnection, keys, properties);
+		groupGauge("pricing.worker.stream.pending", "Job stream entries delivered but not yet acknowledged", "pending",
+				redisConnection, keys, properties);
+	}
+
+	void finished(JobState outcome) {
+		Counter.builder("pricing.worker.jobs")
+			.description("Jobs finished, by outcome")
+			.tag("outcome", outcome.name().toLowerCase())
+			.register(this.meters)
+			.increment();
+	}
+
+	void retried() {
+		this.retries.increment();
+	}
+
+	void deadLettered(String reason) {
+		Counter.builder("pricing.worker.dead.letters")
+			.description("Jobs put on the dead-letter stream, by reason")
+			.tag("reason", reason)
+			.register(this.meters)
+			.increment();
+	}
+
+	void lockAttempt(Duration took, boolean acquired) {
+		Timer.builder("pricing.worker.lock.acquire")
+			.description("Attempts to take the recalculation lock (without waiting), by result")
+			.tag("acquired", String.valueOf(acquired))
+			.register(this.meters)
+			.record(took);
+	}
+
+	void lockHeld(Duration held) {
+		this.lockHeld.record(held);
+	}
+
+	private void groupGauge(String name, String description, String field, SharedRedisConnection redisConnection,
+			RedisKeys keys, WorkerProperties properties) {
+		ToDoubleFunction<SharedRedisConnection> value = (connection) -> connection.connection()
+			.sync()
+			.xinfoGroups(keys.jobStream())
+			.stream()
+			.map(JobMetrics::fields)
+			.filter((group) -> properties.group().equals(group.get("name")))
+			.map((group) -> group.get(field))
+			.filter(Number.class::isInstance)
+			.mapToDouble((number) -> ((Number) number).doubleValue())
+			.findFirst()
+			.orElse(Double.NaN);
+		Gauge.builder(name, redisConnection, value).description(description).register(this.meters);
+	}
+
+	/**
+	 * One group of {@code XINFO GROUPS}: a flat name/value list (RESP2) or a map (RESP3).
+	 */
+	private static Map<Object, Object> fields(Object group) {
+		if (group instanceof Map<?, ?> map) {
+			return new HashMap<>(map);
+		}
+		List<?> flat = (List<?>) group;
+		Map<Object, Object> fields = new HashMap<>();
+		for (int i = 0; i + 1 < flat.size(); i += 2) {
+			fields.put(flat.get(i), flat.get(i + 1));
+		}
+		return fields;
+	}
+
+}
