@@ -22,6 +22,7 @@ public class EventLatency {
 		int port = Integer.parseInt(args[0]);
 		int events = Integer.parseInt(args[1]);
 		long intervalNanos = (long) (1e9 / Double.parseDouble(args[2]));
+		String apiKey = System.getenv("PRICING_API_KEY");
 		HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 		double[] latencies = new double[events];
 		long next = System.nanoTime();
@@ -41,6 +42,7 @@ public class EventLatency {
 				.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/publish-market-event"))
 				.timeout(Duration.ofSeconds(10))
 				.header("Content-Type", "application/json")
+				.header("X-API-Key", apiKey)
 				.POST(HttpRequest.BodyPublishers.ofString(body))
 				.build(), HttpResponse.BodyHandlers.ofString());
 			long acceptedAt = System.nanoTime();

@@ -16,6 +16,8 @@ EVENTS=${EVENTS:-200}
 RATE=${RATE:-5}
 API_PORT=${API_PORT:-18180}
 PREFIX="bench-pipeline-$(date +%s)-$$:"
+# the key this run's API accepts for writes
+export PRICING_API_KEY=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
 WORK=$(mktemp -d)
 STACK_PID=""
 
@@ -40,7 +42,7 @@ done
 redis-cli ping >/dev/null || { echo "bench: no Redis on 127.0.0.1:6379" >&2; exit 1; }
 
 log "starting the stack (prefix $PREFIX, empty catalog, 1 listener, 1 worker)"
-PRICING_REDIS_KEY_PREFIX="$PREFIX" PRICING_CATALOG_DEMO_SIZE=0 RUN_DIR="$WORK/run" API_PORT="$API_PORT" \
+PRICING_SECURITY_API_KEYS="$PRICING_API_KEY" PRICING_REDIS_KEY_PREFIX="$PREFIX" PRICING_CATALOG_DEMO_SIZE=0 RUN_DIR="$WORK/run" API_PORT="$API_PORT" \
   LISTENERS=1 WORKERS=1 REDIS_URL=redis://127.0.0.1:6379 "$ROOT/scripts/run-local.sh" >"$WORK/stack.log" 2>&1 &
 STACK_PID=$!
 for _ in $(seq 1 300); do
@@ -53,12 +55,13 @@ API="http://127.0.0.1:$API_PORT"
 log "importing $PRODUCTS products (NDJSON, streamed)"
 start=$(date +%s%N)
 awk -v n="$PRODUCTS" 'BEGIN { for (i = 1; i <= n; i++) printf "{\"product_id\":\"P-%d\",\"category\":\"C-%d\",\"base_price\":\"%d.%02d\",\"floor_price\":\"1.00\",\"ceiling_price\":\"99999.00\"}\n", i, (i - 1) % (n / 500) + 1, 5 + i % 900, i % 100 }' |
-  curl -fsS -X POST "$API/api/v1/catalog" -H 'Content-Type: application/x-ndjson' --data-binary @- >"$WORK/import.json"
+  curl -fsS -X POST "$API/api/v1/catalog" -H "X-API-Key: $PRICING_API_KEY" -H 'Content-Type: application/x-ndjson' \
+    --data-binary @- >"$WORK/import.json"
 import_ms=$((($(date +%s%N) - start) / 1000000))
 log "import: $(cat "$WORK/import.json") in ${import_ms} ms"
 
 log "(a) full recalculation"
-job=$(curl -fsS -X POST "$API/api/v1/publish-market-event" | sed -n 's/.*"job":"\([^"]*\)".*/\1/p')
+job=$(curl -fsS -X POST "$API/api/v1/publish-market-event" -H "X-API-Key: $PRICING_API_KEY" | sed -n 's/.*"job":"\([^"]*\)".*/\1/p')
 for _ in $(seq 1 600); do
   status=$(curl -sS "$API$job")
   [[ $status == *'"state":"SUCCEEDED"'* ]] && break

@@ -13,6 +13,9 @@
 #   JAVA_OPTS       extra JVM options for every service (default -Xmx256m).
 #   RUN_DIR         where logs and the extracted Redis binary go (default .run-local/).
 #   LISTENERS, WORKERS  how many of each to start (default 2 each).
+#   PRICING_SECURITY_API_KEYS  keys the API accepts in X-API-Key for writes (comma-separated,
+#                   each the key or sha256:<hex digest>); unset: one is generated for this run
+#                   and printed.
 #   OTEL_*          the OpenTelemetry Java agent's standard settings; every service runs with the
 #                   agent (service names api-service, listener-service, worker-service) and sends
 #                   traces over OTLP/HTTP to localhost:4318 when something listens there.
@@ -218,6 +221,11 @@ command -v java >/dev/null || fail "java (JDK 17+) is required"
 ensure_built
 ensure_redis
 configure_tracing
+GENERATED_API_KEY=""
+if [[ -z ${PRICING_SECURITY_API_KEYS:-} ]]; then
+  GENERATED_API_KEY=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+  export PRICING_SECURITY_API_KEYS=$GENERATED_API_KEY
+fi
 
 start_service api-service api "$API_PORT"
 port=$API_PORT
@@ -229,6 +237,7 @@ cat <<EOF
 [run-local] Pricing engine is running:
 [run-local]   API        http://localhost:$API_PORT/api/v1/prices/P-1
 [run-local]   API docs   http://localhost:$API_PORT/docs
+[run-local]   API key    $(if [[ -n $GENERATED_API_KEY ]]; then echo "$GENERATED_API_KEY (generated for this run; send it as X-API-Key to publish, import, replay)"; else echo "from PRICING_SECURITY_API_KEYS"; fi)
 [run-local]   health     http://localhost:$API_PORT/actuator/health
 [run-local]   metrics    http://localhost:$API_PORT/actuator/prometheus
 [run-local]   listeners and workers: ports $((API_PORT + 1))-$port (/actuator/health)

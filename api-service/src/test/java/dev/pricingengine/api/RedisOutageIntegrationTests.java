@@ -8,9 +8,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
+import org.springframework.context.annotation.Import;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -26,8 +27,10 @@ import static org.awaitility.Awaitility.await;
  * tier comes back (tracking switched on again) once it returns.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
-		properties = { "pricing.catalog.demo-size=0", "spring.data.redis.timeout=500ms" })
+		properties = { "pricing.catalog.demo-size=0", "spring.data.redis.timeout=500ms",
+				"pricing.security.api-keys=" + TestApiKey.KEY })
 @AutoConfigureWebTestClient
+@Import(TestApiKey.class)
 class RedisOutageIntegrationTests {
 
 	private static LocalRedisServer redis = LocalRedisServer.start();

@@ -21,6 +21,8 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.awaitility.Awaitility.await;
 
@@ -33,6 +35,10 @@ final class LocalStack implements AutoCloseable {
 	static final Path REPOSITORY_ROOT = Path.of(System.getProperty("pricing.repository-root", ".."))
 		.toAbsolutePath()
 		.normalize();
+
+	private static final String API_KEY_HEADER = "X-API-Key";
+
+	private static final Pattern GENERATED_KEY = Pattern.compile("API key +([0-9a-f]{32}) \\(generated");
 
 	/** Heap of every service the stack runs. */
 	static final String HEAP = "64m";
@@ -51,6 +57,9 @@ final class LocalStack implements AutoCloseable {
 	private final Path outputFile;
 
 	private List<ProcessHandle> descendants = List.of();
+
+	/** The API key run-local.sh generated and printed for this run. */
+	private String apiKey;
 
 	private LocalStack(int redisPort, int apiPort, Process process, Path outputFile) {
 		this.redisPort = redisPort;
@@ -87,12 +96,18 @@ final class LocalStack implements AutoCloseable {
 			.failFast("run-local.sh exited", () -> !stack.process.isAlive())
 			.until(() -> stack.output().contains("Pricing engine is running"));
 		stack.descendants = stack.process.descendants().toList();
+		Matcher key = GENERATED_KEY.matcher(stack.output());
+		if (!key.find()) {
+			throw new IllegalStateException("run-local.sh printed no generated API key:\n" + stack.output());
+		}
+		stack.apiKey = key.group(1);
 		return stack;
 	}
 
 	HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
 		HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
 			.timeout(Duration.ofSeconds(10))
+			.header(API_KEY_HEADER, this.apiKey)
 			.build();
 		return http.send(request, HttpResponse.BodyHandlers.ofString());
 	}
@@ -105,11 +120,22 @@ final class LocalStack implements AutoCloseable {
 		return send("PUT", port, path, json);
 	}
 
+	/** A POST without the API key, as a caller who has none would send it. */
+	HttpResponse<String> postWithoutKey(int port, String path, String json) throws IOException, InterruptedException {
+		HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+			.timeout(Duration.ofSeconds(10))
+			.header("Content-Type", "application/json")
+			.POST(HttpRequest.BodyPublishers.ofString(json))
+			.build();
+		return http.send(request, HttpResponse.BodyHandlers.ofString());
+	}
+
 	private HttpResponse<String> send(String method, int port, String path, String json)
 			throws IOException, InterruptedException {
 		HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
 			.timeout(Duration.ofSeconds(10))
 			.header("Content-Type", "application/json")
+			.header(API_KEY_HEADER, this.apiKey)
 			.method(method, HttpRequest.BodyPublishers.ofString(json))
 			.build();
 		return http.send(request, HttpResponse.BodyHandlers.ofString());
@@ -120,6 +146,7 @@ final class LocalStack implements AutoCloseable {
 		HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
 			.timeout(Duration.ofMinutes(2))
 			.header("Content-Type", "application/x-ndjson")
+			.header(API_KEY_HEADER, this.apiKey)
 			.POST(HttpRequest.BodyPublishers.ofInputStream(body))
 			.build();
 		return http.send(request, HttpResponse.BodyHandlers.ofString());

@@ -61,6 +61,8 @@ class RunLocalScriptIntegrationTests {
 				assertThat(health.body()).contains("\"status\":\"UP\"");
 			}
 
+			HttpResponse<String> anonymous = stack.postWithoutKey(stack.apiPort, "/api/v1/publish-market-event", "");
+			assertThat(anonymous.statusCode()).as("publishing without the API key").isEqualTo(401);
 			tracesAnEventFromTheHttpRequestToTheWorkersPriceWrites(stack, traces);
 			appliesEveryPublishedEventOnceThroughTwoListenersAndTwoWorkers(stack);
 			deadLettersUnderPersistentFailureAndReplaysOnceItClears(stack);

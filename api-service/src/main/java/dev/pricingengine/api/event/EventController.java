@@ -1,6 +1,7 @@
 package dev.pricingengine.api.event;
 
 import java.net.URI;
+import java.security.Principal;
 
 import dev.pricingengine.api.system.ProblemException;
 import dev.pricingengine.common.event.MarketEvent;
@@ -25,15 +26,20 @@ class EventController {
 
 	private final EventProperties properties;
 
-	EventController(EventPublisher publisher, EventProperties properties) {
+	private final PublishRateLimit rateLimit;
+
+	EventController(EventPublisher publisher, EventProperties properties, PublishRateLimit rateLimit) {
 		this.publisher = publisher;
 		this.properties = properties;
+		this.rateLimit = rateLimit;
 	}
 
 	@PostMapping("/api/v1/publish-market-event")
-	Mono<ResponseEntity<PublishResponse>> publish(@RequestBody(required = false) Mono<PublishEventRequest> request) {
+	Mono<ResponseEntity<PublishResponse>> publish(@RequestBody(required = false) Mono<PublishEventRequest> request,
+			Principal key) {
 		return request.map(this::validEvent)
 			.defaultIfEmpty(MarketEvent.RECALCULATE)
+			.flatMap((event) -> this.rateLimit.acquire(key).thenReturn(event))
 			.flatMap(this.publisher::publish)
 			.map((published) -> {
 				String eventId = published.envelope().eventId();

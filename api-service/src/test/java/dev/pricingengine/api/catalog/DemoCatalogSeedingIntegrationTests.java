@@ -1,12 +1,13 @@
 package dev.pricingengine.api.catalog;
 
 import dev.pricingengine.api.ApiIntegrationTest;
+import dev.pricingengine.api.TestApiKey;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
-@ApiIntegrationTest(properties = "pricing.catalog.demo-size=50")
+@ApiIntegrationTest(properties = { "pricing.catalog.demo-size=50", "pricing.security.api-keys=" + TestApiKey.KEY })
 class DemoCatalogSeedingIntegrationTests {
 
 	@Autowired

@@ -1,12 +1,17 @@
 package dev.pricingengine.api.price;
 
+import dev.pricingengine.api.security.ApiKeyProperties;
+import dev.pricingengine.api.security.ApiKeys;
+import dev.pricingengine.api.security.SecurityConfiguration;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.webflux.test.autoconfigure.WebFluxTest;
 import org.springframework.context.annotation.ComponentScan;
 import org.springframework.context.annotation.FilterType;
+import org.springframework.context.annotation.Import;
 import org.springframework.http.MediaType;
 import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -19,6 +24,8 @@ import static org.mockito.Mockito.verifyNoInteractions;
  */
 @WebFluxTest(controllers = PriceController.class,
 		excludeFilters = @ComponentScan.Filter(type = FilterType.REGEX, pattern = ".*\\.catalog\\..*"))
+@Import({ SecurityConfiguration.class, ApiKeys.class })
+@EnableConfigurationProperties(ApiKeyProperties.class)
 class PriceControllerTests {
 
 	@Autowired

@@ -1,6 +1,7 @@
 package dev.pricingengine.api.price;
 
 import dev.pricingengine.api.ApiIntegrationTest;
+import dev.pricingengine.api.TestApiKey;
 import dev.pricingengine.api.ApiTestClient;
 import dev.pricingengine.api.RedisCommandCounter;
 import dev.pricingengine.common.redis.SharedRedisConnection;
@@ -12,7 +13,8 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-@ApiIntegrationTest(properties = { "pricing.catalog.demo-size=0", "pricing.price.local-cache.enabled=false" })
+@ApiIntegrationTest(properties = { "pricing.catalog.demo-size=0", "pricing.price.local-cache.enabled=false",
+		"pricing.security.api-keys=" + TestApiKey.KEY })
 class PriceReadRoundTripIntegrationTests {
 
 	@Autowired

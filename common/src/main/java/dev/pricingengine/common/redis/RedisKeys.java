@@ -97,6 +97,16 @@ public final class RedisKeys {
 		return this.prefix + lockName + ":price-fence";
 	}
 
+	/**
+	 * Counter of the events one API key published in one rate-limit window.
+	 * @param keyId the key's id (never the key)
+	 * @param window the window's number
+	 * @return the key
+	 */
+	public String publishRate(String keyId, long window) {
+		return this.prefix + "publish-rate:" + keyId + ":" + window;
+	}
+
 	/** List staging one catalog import before it is applied. */
 	public String catalogImport(String importId) {
 		return this.prefix + "catalog-import:" + importId;
