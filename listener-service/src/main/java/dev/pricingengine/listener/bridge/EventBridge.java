@@ -1,5 +1,9 @@
 package dev.pricingengine.listener.bridge;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -42,6 +46,11 @@ class EventBridge implements SmartLifecycle {
 	private static final Logger logger = LoggerFactory.getLogger(EventBridge.class);
 
 	private static final LuaScript BRIDGE = LuaScript.fromClasspath("scripts/bridge-event.lua");
+
+	private static final LuaScript DEAD_LETTER = LuaScript.fromClasspath("scripts/dead-letter-malformed.lua");
+
+	/** Characters of a malformed message kept in its dead-letter entry. */
+	private static final int MAX_STORED_MESSAGE = 8192;
 
 	private static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("pricing.bridge.outcome");
 
@@ -97,7 +106,7 @@ class EventBridge implements SmartLifecycle {
 		}
 		catch (IllegalArgumentException ex) {
 			this.malformed.increment();
-			logger.warn("Ignoring a malformed message on {}: {}", this.keys.eventsChannel(), ex.getMessage());
+			deadLetterMalformed(message, ex.getMessage());
 			return;
 		}
 		String eventId = envelope.eventId();
@@ -139,6 +148,32 @@ class EventBridge implements SmartLifecycle {
 					enqueue.recordException(ex).setStatus(StatusCode.ERROR);
 					logger.error("Could not bridge event {}: {}", eventId, ex.getMessage());
 				});
+		}
+	}
+
+	/**
+	 * Puts a message that is no event envelope on the dead-letter stream (once across
+	 * listener replicas, keyed by its digest), cut to {@value #MAX_STORED_MESSAGE}
+	 * characters. It has no job, so it cannot be replayed.
+	 */
+	private void deadLetterMalformed(String message, String error) {
+		String id = "malformed-" + HexFormat.of().formatHex(sha256(message), 0, 8);
+		logger.warn("Dead-lettering malformed message {} on {}: {}", id, this.keys.eventsChannel(), error);
+		String stored = (message.length() > MAX_STORED_MESSAGE) ? message.substring(0, MAX_STORED_MESSAGE) : message;
+		String[] scriptKeys = { this.keys.eventBridged(id), this.keys.deadLetters() };
+		DEAD_LETTER
+			.<String>run(this.redisConnection.connection().reactive(), ScriptOutputType.VALUE, scriptKeys, id, stored,
+					"Malformed message: " + error, String.valueOf(this.properties.dedupeTtl().toMillis()))
+			.subscribe((entry) -> logger.debug("Malformed message {} is dead-letter entry {}", id, entry),
+					(ex) -> logger.error("Could not dead-letter malformed message {}: {}", id, ex.getMessage()));
+	}
+
+	private static byte[] sha256(String message) {
+		try {
+			return MessageDigest.getInstance("SHA-256").digest(message.getBytes(StandardCharsets.UTF_8));
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException("SHA-256 is required by the Java platform", ex);
 		}
 	}
 

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
 import org.springframework.context.annotation.Import;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -86,10 +86,11 @@ class EventBridgeIntegrationTests {
 	}
 
 	@Test
-	void countsAndSkipsMalformedMessagesAndKeepsBridging() {
+	void countsAndDeadLettersMalformedMessagesAndKeepsBridging() {
 		long malformedBefore = count("malformed");
 		long bridgedBefore = count("bridged");
-		redis().publish(this.keys.eventsChannel(), "not json");
+		String garbage = "not json " + UUID.randomUUID();
+		redis().publish(this.keys.eventsChannel(), garbage);
 		redis().publish(this.keys.eventsChannel(), "{\"event_id\":\"x\",\"sequence\":1}");
 		redis().publish(this.keys.eventsChannel(),
 				"{\"event_id\":\"y\",\"sequence\":1,\"published_at\":\"2026-01-01T00:00:00Z\",\"event\":{\"type\":\"NOPE\"}}");
@@ -99,6 +100,13 @@ class EventBridgeIntegrationTests {
 		await().atMost(Duration.ofSeconds(5)).until(() -> count("bridged") == bridgedBefore + 1);
 		assertThat(count("malformed")).isEqualTo(malformedBefore + 3);
 		assertThat(redis().hget(this.keys.job(valid.eventId()), "state")).isEqualTo("QUEUED");
+		await().atMost(Duration.ofSeconds(5))
+			.untilAsserted(() -> assertThat(redis().xrange(this.keys.deadLetters(), Range.create("-", "+")))
+				.filteredOn((entry) -> garbage.equals(entry.getBody().get("envelope")))
+				.singleElement()
+				.satisfies((entry) -> assertThat(entry.getBody()).containsEntry("attempts", "0")
+					.hasEntrySatisfying("event_id", (id) -> assertThat(id).startsWith("malformed-"))
+					.hasEntrySatisfying("error", (error) -> assertThat(error).startsWith("Malformed message"))));
 	}
 
 	@Test
