@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Load benchmark of the whole stack (a command to run, not a test). The stack runs through
+# scripts/run-local.sh with its defaults (demo catalog of PRODUCTS products, 2 listeners, 2 workers,
+# -Xmx256m, the OpenTelemetry agent attached) against the Redis on 127.0.0.1:6379 under a fresh key
+# prefix that is deleted afterwards. Two phases of mixed reads — GET /api/v1/prices/P-<random>,
+# cache hits and misses (before each phase the cached prices of MISS_PERCENT % of the products are
+# dropped) — with wrk (-t1 -c CONNECTIONS, DURATION each):
+#   A: reads alone;
+#   B: the same reads while full recalculations of the catalog run back to back (RECALCULATE,
+#      wait for its job, again) and a demand-factor event per second goes to a category.
+# It prints read p50/p99 of both phases and the p99 ratio (target B/A < 2), the recalculations
+# done during B, and each service's resident memory (VmRSS, highest sample during B; target
+# <= 300 MiB).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PRODUCTS=${PRODUCTS:-10000}
+CONNECTIONS=${CONNECTIONS:-16}
+DURATION=${DURATION:-20s}
+WARMUP=${WARMUP:-20s}
+MISS_PERCENT=${MISS_PERCENT:-20}
+API_PORT=${API_PORT:-18580}
+PREFIX="bench-load-$(date +%s)-$$:"
+export PRICING_API_KEY=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+WORK=$(mktemp -d)
+STACK_PID=""
+LOAD_PID=""
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+
+cleanup() {
+  set +e
+  [[ -n $LOAD_PID ]] && kill "$LOAD_PID" 2>/dev/null
+  [[ -n $STACK_PID ]] && kill "$STACK_PID" 2>/dev/null && wait "$STACK_PID" 2>/dev/null
+  redis-cli --scan --pattern "${PREFIX}*" | xargs -r -n 1000 redis-cli del >/dev/null
+  redis-cli --scan --pattern "*{${PREFIX}*" | xargs -r -n 1000 redis-cli del >/dev/null
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+for tool in wrk redis-cli curl; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is required (Debian: wrk, redis-tools, curl)" >&2; exit 1; }
+done
+redis-cli ping >/dev/null || { echo "bench: no Redis on 127.0.0.1:6379" >&2; exit 1; }
+
+log "starting the stack (prefix $PREFIX, $PRODUCTS demo products, 2 listeners, 2 workers, defaults)"
+PRICING_SECURITY_API_KEYS="$PRICING_API_KEY" PRICING_REDIS_KEY_PREFIX="$PREFIX" PRICING_CATALOG_DEMO_SIZE="$PRODUCTS" \
+  RUN_DIR="$WORK/run" API_PORT="$API_PORT" REDIS_URL=redis://127.0.0.1:6379 "$ROOT/scripts/run-local.sh" >"$WORK/stack.log" 2>&1 &
+STACK_PID=$!
+for _ in $(seq 1 300); do
+  grep -q "Pricing engine is running" "$WORK/stack.log" && break
+  kill -0 "$STACK_PID" 2>/dev/null || { cat "$WORK/stack.log" >&2; exit 1; }
+  sleep 1
+done
+API="http://127.0.0.1:$API_PORT"
+until [[ $(redis-cli scard "${PREFIX}categories") -gt 0 && $(redis-cli --scan --pattern "${PREFIX}product:*" | wc -l) -ge $PRODUCTS ]]; do
+  sleep 1
+done
+
+publish() {
+  curl -fsS -X POST "$API/api/v1/publish-market-event" -H "X-API-Key: $PRICING_API_KEY" \
+    -H 'Content-Type: application/json' ${1:+-d "$1"}
+}
+
+drop_cached_prices() {
+  awk -v n="$PRODUCTS" -v pct="$MISS_PERCENT" -v prefix="$PREFIX" -v seed="$RANDOM" \
+    'BEGIN { srand(seed); for (i = 1; i <= n; i++) if (rand() * 100 < pct) print "DEL " prefix "price:P-" i }' |
+    redis-cli >/dev/null
+}
+
+reads() {
+  PRODUCTS=$PRODUCTS wrk -t1 -c"$CONNECTIONS" -d"$1" -s "$ROOT/bench/wrk-mixed.lua" "$API" | grep '^RESULT'
+}
+
+field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
+
+# Full recalculations back to back, and one category event a second, until killed.
+recalculate_continuously() {
+  local job status n=0
+  while :; do
+    job=$(publish | sed -n 's/.*"job":"\([^"]*\)".*/\1/p')
+    n=$((n + 1))
+    publish "{\"type\":\"DEMAND_FACTOR\",\"factor\":1.0$((n % 9 + 1)),\"category\":\"C-$((n % 20 + 1))\"}" >/dev/null
+    for _ in $(seq 1 100); do
+      status=$(curl -sS "$API$job")
+      [[ $status == *'"state":"SUCCEEDED"'* || $status == *'"state":"COALESCED"'* ]] && break
+      sleep 0.05
+    done
+    echo "$status" | sed -n 's/.*"state":"\([A-Z_]*\)".*/\1/p' >>"$WORK/recalculations"
+  done
+}
+
+rss_sample() {
+  local pid module
+  for pid in $(pgrep -P "$STACK_PID" java || true); do
+    module=$(tr '\0' ' ' <"/proc/$pid/cmdline" | grep -o '[a-z]*-service-[0-9.]*[A-Z-]*\.jar' | sed 's/-[0-9].*//')
+    echo "$module $pid $(awk '/VmRSS/ { print $2 }' "/proc/$pid/status")"
+  done
+}
+
+log "warm-up reads ($WARMUP, discarded)"
+reads "$WARMUP" >/dev/null
+
+log "phase A: reads alone ($DURATION, c=$CONNECTIONS, $MISS_PERCENT % of prices dropped first)"
+drop_cached_prices
+a=$(reads "$DURATION")
+echo "PHASE_A $a"
+
+log "phase B: the same reads during back-to-back full recalculations"
+drop_cached_prices
+: >"$WORK/recalculations"
+recalculate_continuously &
+LOAD_PID=$!
+sleep 2
+(for _ in $(seq 1 15); do rss_sample; sleep 1; done) >"$WORK/rss" &
+sampler=$!
+b=$(reads "$DURATION")
+kill "$LOAD_PID" 2>/dev/null; wait "$LOAD_PID" 2>/dev/null || true
+LOAD_PID=""
+wait "$sampler"
+echo "PHASE_B $b"
+echo "RECALCULATIONS during B: $(grep -c SUCCEEDED "$WORK/recalculations" || true) full passes succeeded, $(grep -c COALESCED "$WORK/recalculations" || true) coalesced"
+echo "RATIO read p99 B/A: $(awk -v a="$(field p99_ms "$a")" -v b="$(field p99_ms "$b")" 'BEGIN { printf "%.2f", b / a }') (target < 2)"
+echo "RATIO read p50 B/A: $(awk -v a="$(field p50_ms "$a")" -v b="$(field p50_ms "$b")" 'BEGIN { printf "%.2f", b / a }')"
+awk '{ if ($3 > max[$1 " " $2]) max[$1 " " $2] = $3 } END { for (k in max) printf "MEMORY %s VmRSS max %.0f MiB (target <= 300)\n", k, max[k] / 1024 }' "$WORK/rss" | sort
