@@ -20,49 +20,17 @@ DURATION=${DURATION:-20s}
 WARMUP=${WARMUP:-20s}
 MISS_PERCENT=${MISS_PERCENT:-20}
 API_PORT=${API_PORT:-18580}
-PREFIX="bench-load-$(date +%s)-$$:"
-export PRICING_API_KEY=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
-WORK=$(mktemp -d)
-STACK_PID=""
+BENCH=load
 LOAD_PID=""
-
-log() { printf '[bench] %s\n' "$*" >&2; }
-
-cleanup() {
-  set +e
-  [[ -n $LOAD_PID ]] && kill "$LOAD_PID" 2>/dev/null
-  [[ -n $STACK_PID ]] && kill "$STACK_PID" 2>/dev/null && wait "$STACK_PID" 2>/dev/null
-  redis-cli --scan --pattern "${PREFIX}*" | xargs -r -n 1000 redis-cli del >/dev/null
-  redis-cli --scan --pattern "*{${PREFIX}*" | xargs -r -n 1000 redis-cli del >/dev/null
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-for tool in wrk redis-cli curl; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is required (Debian: wrk, redis-tools, curl)" >&2; exit 1; }
-done
-redis-cli ping >/dev/null || { echo "bench: no Redis on 127.0.0.1:6379" >&2; exit 1; }
+# shellcheck source=bench/stack.sh
+source "$ROOT/bench/stack.sh" wrk
+bench_cleanup() { [[ -n $LOAD_PID ]] && kill "$LOAD_PID" 2>/dev/null; }
 
 log "starting the stack (prefix $PREFIX, $PRODUCTS demo products, 2 listeners, 2 workers, defaults)"
-PRICING_SECURITY_API_KEYS="$PRICING_API_KEY" PRICING_REDIS_KEY_PREFIX="$PREFIX" PRICING_CATALOG_DEMO_SIZE="$PRODUCTS" \
-  RUN_DIR="$WORK/run" API_PORT="$API_PORT" REDIS_URL=redis://127.0.0.1:6379 "$ROOT/scripts/run-local.sh" >"$WORK/stack.log" 2>&1 &
-STACK_PID=$!
-for _ in $(seq 1 300); do
-  grep -q "Pricing engine is running" "$WORK/stack.log" && break
-  kill -0 "$STACK_PID" 2>/dev/null || { cat "$WORK/stack.log" >&2; exit 1; }
-  sleep 1
-done
-API="http://127.0.0.1:$API_PORT"
+start_stack PRICING_CATALOG_DEMO_SIZE="$PRODUCTS"
 until [[ $(redis-cli scard "${PREFIX}categories") -gt 0 && $(redis-cli --scan --pattern "${PREFIX}product:*" | wc -l) -ge $PRODUCTS ]]; do
   sleep 1
 done
-
-publish() {
-  curl -fsS -X POST "$API/api/v1/publish-market-event" -H "X-API-Key: $PRICING_API_KEY" \
-    -H 'Content-Type: application/json' ${1:+-d "$1"}
-}
 
 drop_cached_prices() {
   awk -v n="$PRODUCTS" -v pct="$MISS_PERCENT" -v prefix="$PREFIX" -v seed="$RANDOM" \

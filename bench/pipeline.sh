@@ -15,42 +15,13 @@ PRODUCTS=${PRODUCTS:-1000000}
 EVENTS=${EVENTS:-200}
 RATE=${RATE:-5}
 API_PORT=${API_PORT:-18180}
-PREFIX="bench-pipeline-$(date +%s)-$$:"
-# the key this run's API accepts for writes
-export PRICING_API_KEY=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
-WORK=$(mktemp -d)
-STACK_PID=""
-
-log() { printf '[bench] %s\n' "$*" >&2; }
-
-cleanup() {
-  set +e
-  [[ -n $STACK_PID ]] && kill "$STACK_PID" 2>/dev/null && wait "$STACK_PID" 2>/dev/null
-  redis-cli --scan --pattern "${PREFIX}*" | xargs -r -n 1000 redis-cli del >/dev/null
-  # Redisson's own keys for the lock ({lock name} hash-tagged)
-  redis-cli --scan --pattern "*{${PREFIX}*" | xargs -r -n 1000 redis-cli del >/dev/null
-  redis-cli --scan --pattern "pipeline-set:*" | xargs -r -n 1000 redis-cli del >/dev/null
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-for tool in redis-cli redis-benchmark curl; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is required (Debian: redis-tools, curl)" >&2; exit 1; }
-done
-redis-cli ping >/dev/null || { echo "bench: no Redis on 127.0.0.1:6379" >&2; exit 1; }
+BENCH=pipeline
+# shellcheck source=bench/stack.sh
+source "$ROOT/bench/stack.sh" redis-benchmark
+bench_cleanup() { redis-cli --scan --pattern "pipeline-set:*" | xargs -r -n 1000 redis-cli unlink >/dev/null; }
 
 log "starting the stack (prefix $PREFIX, empty catalog, 1 listener, 1 worker)"
-PRICING_SECURITY_API_KEYS="$PRICING_API_KEY" PRICING_REDIS_KEY_PREFIX="$PREFIX" PRICING_CATALOG_DEMO_SIZE=0 RUN_DIR="$WORK/run" API_PORT="$API_PORT" \
-  LISTENERS=1 WORKERS=1 REDIS_URL=redis://127.0.0.1:6379 "$ROOT/scripts/run-local.sh" >"$WORK/stack.log" 2>&1 &
-STACK_PID=$!
-for _ in $(seq 1 300); do
-  grep -q "Pricing engine is running" "$WORK/stack.log" && break
-  kill -0 "$STACK_PID" 2>/dev/null || { cat "$WORK/stack.log" >&2; exit 1; }
-  sleep 1
-done
-API="http://127.0.0.1:$API_PORT"
+start_stack PRICING_CATALOG_DEMO_SIZE=0 LISTENERS=1 WORKERS=1
 
 log "importing $PRODUCTS products (NDJSON, streamed)"
 start=$(date +%s%N)
@@ -61,7 +32,7 @@ import_ms=$((($(date +%s%N) - start) / 1000000))
 log "import: $(cat "$WORK/import.json") in ${import_ms} ms"
 
 log "(a) full recalculation"
-job=$(curl -fsS -X POST "$API/api/v1/publish-market-event" -H "X-API-Key: $PRICING_API_KEY" | sed -n 's/.*"job":"\([^"]*\)".*/\1/p')
+job=$(publish | sed -n 's/.*"job":"\([^"]*\)".*/\1/p')
 for _ in $(seq 1 600); do
   status=$(curl -sS "$API$job")
   [[ $status == *'"state":"SUCCEEDED"'* ]] && break

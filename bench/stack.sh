@@ -1,0 +1,51 @@
+# Sourced by the whole-stack benchmarks: runs scripts/run-local.sh against the Redis on
+# 127.0.0.1:6379 under a fresh key prefix with an API key of its own, and removes everything it
+# made when the benchmark ends. Set before sourcing: ROOT, BENCH (a name for the prefix), API_PORT.
+# Provides: log, start_stack [VAR=value ...], publish [json], API, PREFIX, PRICING_API_KEY, WORK,
+# STACK_PID, and an EXIT trap that calls the benchmark's optional bench_cleanup first.
+
+PREFIX="bench-$BENCH-$(date +%s)-$$:"
+export PRICING_API_KEY=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n') # the key this run's API accepts
+WORK=$(mktemp -d)
+STACK_PID=""
+API="http://127.0.0.1:$API_PORT"
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+
+stack_cleanup() {
+  set +e
+  declare -F bench_cleanup >/dev/null && bench_cleanup
+  [[ -n $STACK_PID ]] && kill "$STACK_PID" 2>/dev/null && wait "$STACK_PID" 2>/dev/null
+  redis-cli --scan --pattern "${PREFIX}*" | xargs -r -n 1000 redis-cli unlink >/dev/null
+  # Redisson's own keys for the lock ({lock name} hash-tagged)
+  redis-cli --scan --pattern "*{${PREFIX}*" | xargs -r -n 1000 redis-cli unlink >/dev/null
+  rm -rf "$WORK"
+}
+trap stack_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+for tool in redis-cli curl "$@"; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is required (Debian: redis-tools, curl, wrk)" >&2; exit 1; }
+done
+redis-cli ping >/dev/null || { echo "bench: no Redis on 127.0.0.1:6379" >&2; exit 1; }
+
+# Starts the stack with the given extra environment and waits until it reports running.
+start_stack() {
+  env "$@" PRICING_SECURITY_API_KEYS="$PRICING_API_KEY" PRICING_REDIS_KEY_PREFIX="$PREFIX" RUN_DIR="$WORK/run" \
+    API_PORT="$API_PORT" REDIS_URL=redis://127.0.0.1:6379 "$ROOT/scripts/run-local.sh" >"$WORK/stack.log" 2>&1 &
+  STACK_PID=$!
+  for _ in $(seq 1 300); do
+    grep -q "Pricing engine is running" "$WORK/stack.log" && return
+    kill -0 "$STACK_PID" 2>/dev/null || { cat "$WORK/stack.log" >&2; exit 1; }
+    sleep 1
+  done
+  echo "bench: the stack did not start in 300 s; see $WORK/stack.log" >&2
+  exit 1
+}
+
+# Publishes a market event (an empty body: a full recalculation) and prints the answer.
+publish() {
+  curl -fsS -X POST "$API/api/v1/publish-market-event" -H "X-API-Key: $PRICING_API_KEY" \
+    -H 'Content-Type: application/json' ${1:+-d "$1"}
+}
