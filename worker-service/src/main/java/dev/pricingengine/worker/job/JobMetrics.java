@@ -18,8 +18,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * The worker's Prometheus metrics (at {@code /actuator/prometheus}): jobs by outcome,
- * retries, dead letters, lock acquisition and hold time, and the consumer group's lag and
- * pending entries on the job stream (read from Redis when scraped).
+ * queue wait, retries, dead letters, lock acquisition and hold time, and the consumer
+ * group's lag and pending entries on the job stream (read from Redis when scraped).
  */
 @Component
 class JobMetrics {
@@ -30,6 +30,8 @@ class JobMetrics {
 
 	private final Timer lockHeld;
 
+	private final Timer queueWait;
+
 	JobMetrics(MeterRegistry meters, SharedRedisConnection redisConnection, RedisKeys keys,
 			WorkerProperties properties) {
 		this.meters = meters;
@@ -38,6 +40,9 @@ class JobMetrics {
 			.register(meters);
 		this.lockHeld = Timer.builder("pricing.worker.lock.held")
 			.description("How long the recalculation lock was held by this worker")
+			.register(meters);
+		this.queueWait = Timer.builder("pricing.worker.job.queue.wait")
+			.description("Time from a job's entry on the stream to a worker starting it (Redis clock)")
 			.register(meters);
 		groupGauge("pricing.worker.stream.lag", "Job stream entries not yet delivered to the consumer group", "lag",
 				redisConnection, keys, properties);
@@ -71,6 +76,10 @@ class JobMetrics {
 			.tag("acquired", String.valueOf(acquired))
 			.register(this.meters)
 			.record(took);
+	}
+
+	void queueWait(Duration waited) {
+		this.queueWait.record(waited);
 	}
 
 	void lockHeld(Duration held) {

@@ -108,7 +108,9 @@ class JobProcessor {
 		Span span = MessageTracing.startProcess(this.keys.jobStream(), envelope);
 		try (Scope scope = span.makeCurrent()) {
 			long enqueuedAt = Long.parseLong(entryId.substring(0, entryId.indexOf('-')));
-			span.setAttribute(QUEUE_WAIT, RedisClock.millis(this.redisConnection.connection().sync()) - enqueuedAt);
+			long queueWait = Math.max(0, RedisClock.millis(this.redisConnection.connection().sync()) - enqueuedAt);
+			span.setAttribute(QUEUE_WAIT, queueWait);
+			this.metrics.queueWait(Duration.ofMillis(queueWait));
 			span.setAttribute(WORKER, worker);
 			AtomicInteger attempts = new AtomicInteger();
 			try {

@@ -284,6 +284,7 @@ class WorkerIntegrationTests {
 			.isEqualTo(CATEGORIES.size() * PRODUCTS_PER_CATEGORY);
 		assertThat(this.meters.get("pricing.worker.lock.acquire").tag("acquired", "true").timer().count()).isPositive();
 		assertThat(this.meters.get("pricing.worker.lock.held").timer().count()).isPositive();
+		assertThat(this.meters.get("pricing.worker.job.queue.wait").timer().count()).isPositive();
 		assertThat(this.meters.get("pricing.worker.stream.pending").gauge().value()).isZero();
 		assertThat(this.meters.get("pricing.worker.stream.lag").gauge().value()).isZero();
 	}
