@@ -412,19 +412,13 @@ public class Recalculator {
 			if (missing.isEmpty()) {
 				return;
 			}
-			List<String> stored = await(
-					hmget(Recalculator.this.keys.market(), missing.stream().map(MarketStateFields::category).toList()),
-					true);
+			AsyncCommand<String, String, List<String>> read = hmget(Recalculator.this.keys.market(),
+					missing.stream().map(MarketStateFields::category).toList());
+			this.connection.dispatch(read);
+			List<String> stored = await(read);
 			for (int i = 0; i < missing.size(); i++) {
 				this.categoryFactors.put(missing.get(i), factor(stored.get(i)));
 			}
-		}
-
-		private <T> T await(AsyncCommand<String, String, T> command, boolean dispatch) {
-			if (dispatch) {
-				this.connection.dispatch(command);
-			}
-			return await(command);
 		}
 
 		private <T> T await(CompletableFuture<T> reply) {
