@@ -6,9 +6,11 @@ import java.util.UUID;
 import dev.pricingengine.common.event.EnvelopeCodec;
 import dev.pricingengine.common.event.EventEnvelope;
 import dev.pricingengine.common.event.MarketEvent;
+import dev.pricingengine.common.redis.LuaScript;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
 import dev.pricingengine.common.tracing.MessageTracing;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.reactive.RedisReactiveCommands;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -22,10 +24,14 @@ import org.springframework.stereotype.Component;
 /**
  * Numbers an event ({@code INCR}) and publishes its envelope in a PRODUCER span whose
  * trace context the envelope carries; {@code PUBLISH} reports how many listeners received
- * it.
+ * it. The same script keeps the envelope until a listener has bridged it
+ * ({@code publish-event.lua}), so an accepted event survives the death of every listener
+ * that received it.
  */
 @Component
 class EventPublisher {
+
+	private static final LuaScript PUBLISH = LuaScript.fromClasspath("scripts/publish-event.lua");
 
 	private static final AttributeKey<Long> RECEIVERS = AttributeKey.longKey("pricing.event.receivers");
 
@@ -48,10 +54,15 @@ class EventPublisher {
 					null);
 			Span span = MessageTracing.startSend("publish", this.keys.eventsChannel(), unsent);
 			EventEnvelope envelope = MessageTracing.sentBy(unsent, span);
-			return redis.publish(this.keys.eventsChannel(), EnvelopeCodec.encode(envelope)).doOnNext((receivers) -> {
-				span.setAttribute(RECEIVERS, receivers);
-				count(event, (receivers > 0) ? "accepted" : "no_listener");
-			})
+			String[] scriptKeys = { this.keys.unbridgedEvents(), this.keys.unbridgedEnvelopes() };
+			return PUBLISH
+				.<Long>run(redis, ScriptOutputType.INTEGER, scriptKeys, this.keys.eventsChannel(),
+						EnvelopeCodec.encode(envelope), envelope.eventId())
+				.next()
+				.doOnNext((receivers) -> {
+					span.setAttribute(RECEIVERS, receivers);
+					count(event, (receivers > 0) ? "accepted" : "no_listener");
+				})
 				.doOnError((ex) -> span.recordException(ex).setStatus(StatusCode.ERROR))
 				.doFinally((signal) -> span.end())
 				.map((receivers) -> new Published(envelope, receivers));

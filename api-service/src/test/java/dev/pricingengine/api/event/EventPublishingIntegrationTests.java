@@ -10,11 +10,12 @@ import dev.pricingengine.common.event.EventEnvelope;
 import dev.pricingengine.common.event.MarketEventType;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.StringCodec;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -40,11 +41,15 @@ class EventPublishingIntegrationTests {
 	private RedisKeys keys;
 
 	@Autowired
+	private SharedRedisConnection redisConnection;
+
+	@Autowired
 	private MeterRegistry meters;
 
 	@Test
-	void refusesAnEventNoListenerReceivesWith503() {
+	void refusesAnEventNoListenerReceivesWith503AndKeepsNothing() {
 		double refused = published("demand_factor", "no_listener");
+		long unbridged = redis().zcard(this.keys.unbridgedEvents());
 		this.client.post()
 			.uri("/api/v1/publish-market-event")
 			.contentType(MediaType.APPLICATION_JSON)
@@ -60,6 +65,11 @@ class EventPublishingIntegrationTests {
 			.jsonPath("$.title")
 			.isEqualTo("No event listener");
 		assertThat(published("demand_factor", "no_listener") - refused).isEqualTo(1);
+		assertThat(redis().zcard(this.keys.unbridgedEvents())).isEqualTo(unbridged);
+	}
+
+	private RedisCommands<String, String> redis() {
+		return this.redisConnection.connection().sync();
 	}
 
 	private double published(String type, String outcome) {
@@ -141,6 +151,9 @@ class EventPublishingIntegrationTests {
 		EventEnvelope envelope = EnvelopeCodec.decode(message);
 		assertThat(envelope.eventId()).isEqualTo(accepted.eventId());
 		assertThat(envelope.sequence()).isEqualTo(accepted.sequence());
+		// kept until a listener bridges it (no listener runs here)
+		assertThat(redis().zscore(this.keys.unbridgedEvents(), envelope.eventId())).isNotNull();
+		assertThat(redis().hget(this.keys.unbridgedEnvelopes(), envelope.eventId())).isEqualTo(message);
 		return envelope;
 	}
 

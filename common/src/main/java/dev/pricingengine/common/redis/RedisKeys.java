@@ -38,6 +38,19 @@ public final class RedisKeys {
 		return this.prefix + "event-bridged:" + eventId;
 	}
 
+	/**
+	 * Sorted set of published events not yet bridged onto the job stream (event id → when
+	 * published, Redis clock); listeners bridge the ones that stay too long.
+	 */
+	public String unbridgedEvents() {
+		return this.prefix + "unbridged-events";
+	}
+
+	/** Hash of the envelopes of {@link #unbridgedEvents()} (event id → envelope). */
+	public String unbridgedEnvelopes() {
+		return this.prefix + "unbridged-envelopes";
+	}
+
 	/** Stream of recalculation jobs, one entry per accepted event. */
 	public String jobStream() {
 		return this.prefix + "jobs";

@@ -17,6 +17,7 @@ import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
@@ -64,6 +65,8 @@ class EventBridge implements SmartLifecycle {
 
 	private final Counter bridged;
 
+	private final Counter redelivered;
+
 	private final Counter duplicates;
 
 	private final Counter malformed;
@@ -83,6 +86,7 @@ class EventBridge implements SmartLifecycle {
 		this.keys = keys;
 		this.properties = properties;
 		this.bridged = outcome(meters, "bridged");
+		this.redelivered = outcome(meters, "redelivered");
 		this.duplicates = outcome(meters, "duplicate");
 		this.malformed = outcome(meters, "malformed");
 		this.failed = outcome(meters, "failed");
@@ -99,16 +103,41 @@ class EventBridge implements SmartLifecycle {
 		return this.subscribed;
 	}
 
+	/**
+	 * Bridges a message received on the channel.
+	 * @param message what was received
+	 */
 	void bridge(String message) {
-		EventEnvelope envelope;
+		decode(message).ifPresent((envelope) -> bridge(envelope, this.bridged));
+	}
+
+	/**
+	 * Bridges an event that stayed unbridged after its publication: every listener that
+	 * received it died before bridging it (see {@link UnbridgedEventSweep}).
+	 * @param eventId the event's id
+	 * @param message its envelope
+	 */
+	void redeliver(String eventId, String message) {
+		decode(message).ifPresentOrElse((envelope) -> bridge(envelope, this.redelivered), () -> {
+			RedisAsyncCommands<String, String> redis = this.redisConnection.connection().async();
+			redis.hdel(this.keys.unbridgedEnvelopes(), eventId);
+			redis.zrem(this.keys.unbridgedEvents(), eventId);
+		});
+	}
+
+	/** The envelope, or empty when the message is none (then it is dead-lettered). */
+	private Optional<EventEnvelope> decode(String message) {
 		try {
-			envelope = EnvelopeCodec.decode(message);
+			return Optional.of(EnvelopeCodec.decode(message));
 		}
 		catch (IllegalArgumentException ex) {
 			this.malformed.increment();
 			deadLetterMalformed(message, ex.getMessage());
-			return;
+			return Optional.empty();
 		}
+	}
+
+	private void bridge(EventEnvelope envelope, Counter bridgedCount) {
 		String eventId = envelope.eventId();
 		Span received = MessageTracing.startProcess(this.keys.eventsChannel(), envelope);
 		Span enqueue;
@@ -117,7 +146,8 @@ class EventBridge implements SmartLifecycle {
 			enqueue = MessageTracing.startSend("send", this.keys.jobStream(), envelope);
 			forwarded = MessageTracing.sentBy(envelope, enqueue);
 		}
-		String[] scriptKeys = { this.keys.eventBridged(eventId), this.keys.jobStream(), this.keys.job(eventId) };
+		String[] scriptKeys = { this.keys.eventBridged(eventId), this.keys.jobStream(), this.keys.job(eventId),
+				this.keys.unbridgedEvents(), this.keys.unbridgedEnvelopes() };
 		try (Scope scope = enqueue.makeCurrent()) {
 			BRIDGE
 				.<String>run(this.redisConnection.connection().reactive(), ScriptOutputType.VALUE, scriptKeys,
@@ -134,7 +164,7 @@ class EventBridge implements SmartLifecycle {
 				})
 				.subscribe((entry) -> {
 					if (entry.isPresent()) {
-						this.bridged.increment();
+						bridgedCount.increment();
 						enqueue.setAttribute(OUTCOME, "bridged");
 						logger.debug("Bridged event {} (sequence {}) as job stream entry {}", eventId,
 								envelope.sequence(), entry.get());

@@ -11,6 +11,7 @@ import dev.pricingengine.common.event.EnvelopeCodec;
 import dev.pricingengine.common.event.EventEnvelope;
 import dev.pricingengine.common.event.MarketEvent;
 import dev.pricingengine.common.event.MarketEventType;
+import dev.pricingengine.common.redis.RedisClock;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
 import dev.pricingengine.common.test.RedisTestConfiguration;
@@ -32,7 +33,8 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
+		properties = { "pricing.listener.redelivery.after=1s", "pricing.listener.redelivery.interval=100ms" })
 @AutoConfigureWebTestClient
 @Import(RedisTestConfiguration.class)
 class EventBridgeIntegrationTests {
@@ -83,6 +85,58 @@ class EventBridgeIntegrationTests {
 		assertThat(Long.parseLong(job.get("enqueued_at"))).isCloseTo(System.currentTimeMillis(),
 				Offset.offset(60_000L));
 		assertThat(redis().pttl(this.keys.job(envelope.eventId()))).isPositive();
+	}
+
+	@Test
+	void bridgingForgetsTheEventTheApiKeptUnbridged() {
+		EventEnvelope envelope = envelope(MarketEvent.RECALCULATE);
+		String json = EnvelopeCodec.encode(envelope);
+		keepUnbridged(envelope.eventId(), json, System.currentTimeMillis());
+		assertThat(redis().publish(this.keys.eventsChannel(), json)).isEqualTo(1);
+
+		await().atMost(Duration.ofSeconds(5))
+			.untilAsserted(
+					() -> assertThat(redis().hget(this.keys.job(envelope.eventId()), "state")).isEqualTo("QUEUED"));
+		assertThat(redis().zscore(this.keys.unbridgedEvents(), envelope.eventId())).isNull();
+		assertThat(redis().hexists(this.keys.unbridgedEnvelopes(), envelope.eventId())).isFalse();
+	}
+
+	/**
+	 * An event published while the listeners that received it died before bridging it:
+	 * only its kept envelope remains, and it is bridged once it is overdue.
+	 */
+	@Test
+	void bridgesAnAcceptedEventWhoseReceiversDiedBeforeBridgingIt() {
+		long redeliveredBefore = count("redelivered");
+		EventEnvelope stranded = envelope(
+				new MarketEvent(MarketEventType.DEMAND_FACTOR, new BigDecimal("1.2"), null, "P-3", null));
+		String json = EnvelopeCodec.encode(stranded);
+		long publishedAt = RedisClock.millis(redis());
+		keepUnbridged(stranded.eventId(), json, publishedAt);
+		EventEnvelope malformedKept = envelope(MarketEvent.RECALCULATE);
+		keepUnbridged(malformedKept.eventId(), "{\"event_id\":\"" + malformedKept.eventId() + "\"}", publishedAt);
+
+		await().atMost(Duration.ofSeconds(10))
+			.untilAsserted(
+					() -> assertThat(redis().hget(this.keys.job(stranded.eventId()), "state")).isEqualTo("QUEUED"));
+		assertThat(redis().xrange(this.keys.jobStream(), Range.create("-", "+")))
+			.filteredOn((entry) -> stranded.eventId().equals(entry.getBody().get("event_id")))
+			.singleElement()
+			.satisfies((entry) -> assertThat(EnvelopeCodec.decode(entry.getBody().get("envelope")).event())
+				.isEqualTo(stranded.event()));
+		assertThat(count("redelivered")).isEqualTo(redeliveredBefore + 1);
+		assertThat(redis().zscore(this.keys.unbridgedEvents(), stranded.eventId())).isNull();
+		await().atMost(Duration.ofSeconds(5))
+			.untilAsserted(() -> assertThat(redis().zscore(this.keys.unbridgedEvents(), malformedKept.eventId()))
+				.as("a kept envelope that is no event is dead-lettered and forgotten")
+				.isNull());
+		assertThat(redis().hexists(this.keys.unbridgedEnvelopes(), malformedKept.eventId())).isFalse();
+	}
+
+	/** What the API's publish script keeps of an event it published. */
+	private void keepUnbridged(String eventId, String json, long publishedAtMillis) {
+		redis().zadd(this.keys.unbridgedEvents(), publishedAtMillis, eventId);
+		redis().hset(this.keys.unbridgedEnvelopes(), eventId, json);
 	}
 
 	@Test
