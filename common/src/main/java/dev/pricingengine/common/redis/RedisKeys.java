@@ -111,6 +111,16 @@ public final class RedisKeys {
 	}
 
 	/**
+	 * Counter of price writes the fence refused (their writer's lock had passed to a
+	 * newer holder), across all workers.
+	 * @param lockName the recalculation lock's name, without the prefix
+	 * @return the key
+	 */
+	public String priceFenceRejections(String lockName) {
+		return priceFence(lockName) + ":rejected";
+	}
+
+	/**
 	 * Counter of the events one API key published in one rate-limit window.
 	 * @param keyId the key's id (never the key)
 	 * @param window the window's number

@@ -44,15 +44,16 @@ class WorkerConfiguration {
 	/**
 	 * Redisson, for the fenced lock, on the same Redis as everything else: built from
 	 * Spring Boot's Redis connection details, so {@code spring.data.redis.*} (user,
-	 * password, TLS) configures it too.
+	 * password, TLS) configures it too. Its lock watchdog renews the lock's lease
+	 * ({@code pricing.worker.lock-lease}) while the holder lives.
 	 */
 	@Bean(destroyMethod = "shutdown")
-	RedissonClient redissonClient(DataRedisConnectionDetails connection) {
+	RedissonClient redissonClient(DataRedisConnectionDetails connection, WorkerProperties properties) {
 		DataRedisConnectionDetails.Standalone standalone = connection.getStandalone();
 		if (standalone == null) {
 			throw new IllegalStateException("The worker's lock supports a standalone Redis for now");
 		}
-		Config config = new Config();
+		Config config = new Config().setLockWatchdogTimeout(properties.lockLease().toMillis());
 		SingleServerConfig server = config.useSingleServer()
 			.setAddress(((connection.getSslBundle() != null) ? "rediss://" : "redis://") + standalone.getHost() + ":"
 					+ standalone.getPort())

@@ -18,6 +18,8 @@ import org.springframework.validation.annotation.Validated;
  * @param concurrency consumers (threads) per process
  * @param group consumer group on the job stream
  * @param lockName name of the recalculation lock (under the key prefix)
+ * @param lockLease how long the lock outlives a holder that stops renewing it (killed,
+ * paused, cut off from Redis); a live holder renews it every third of this
  * @param batchSize products recalculated per round trip
  * @param readTimeout how long one read of the job stream blocks
  * @param claimIdle how long a job may sit unacknowledged with a consumer before another
@@ -31,9 +33,9 @@ import org.springframework.validation.annotation.Validated;
 public record WorkerProperties(@DefaultValue("1") @Min(1) @Max(64) int concurrency,
 		@DefaultValue("workers") @NotBlank String group,
 		@DefaultValue("recalculate_global_lock") @NotBlank String lockName,
-		@DefaultValue("500") @Min(1) @Max(10_000) int batchSize, @DefaultValue("1s") @NotNull Duration readTimeout,
-		@DefaultValue("60s") @NotNull Duration claimIdle, @DefaultValue("5") @Min(1) @Max(1000) int maxDeliveries,
-		@DefaultValue @Valid Retry retry) {
+		@DefaultValue("30s") @NotNull Duration lockLease, @DefaultValue("500") @Min(1) @Max(10_000) int batchSize,
+		@DefaultValue("1s") @NotNull Duration readTimeout, @DefaultValue("60s") @NotNull Duration claimIdle,
+		@DefaultValue("5") @Min(1) @Max(1000) int maxDeliveries, @DefaultValue @Valid Retry retry) {
 
 	/**
 	 * Exponential backoff with jitter; defaults mirror the prototype's policy (5

@@ -348,15 +348,16 @@ public class Recalculator {
 				factors.add(factor(productFactors.get(i)));
 			}
 			readCategoryFactors(products.stream().map(Product::category).toList());
-			String[] keys = new String[products.size() + 1];
+			String[] keys = new String[products.size() + 2];
 			String[] args = new String[products.size() + 1];
 			keys[0] = Recalculator.this.keys.priceFence(Recalculator.this.properties.lockName());
+			keys[1] = Recalculator.this.keys.priceFenceRejections(Recalculator.this.properties.lockName());
 			args[0] = String.valueOf(this.fencingToken);
 			for (int i = 0; i < products.size(); i++) {
 				Product product = products.get(i);
 				DemandFactors demand = new DemandFactors(this.global, this.categoryFactors.get(product.category()),
 						factors.get(i));
-				keys[i + 1] = Recalculator.this.keys.price(product.id());
+				keys[i + 2] = Recalculator.this.keys.price(product.id());
 				args[i + 1] = MarketPriceCodec.encode(new MarketPrice(PricingRule.marketPrice(product, demand),
 						product.basePrice(), this.computedAt, this.fencingToken));
 			}

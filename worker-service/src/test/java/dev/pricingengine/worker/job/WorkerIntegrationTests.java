@@ -105,7 +105,7 @@ class WorkerIntegrationTests {
 				this.catalog.put(product.id(), product);
 			}
 		}
-		redis().del(this.keys.market(), this.keys.faults(), this.keys.coalescedEvents(), fence());
+		redis().del(this.keys.market(), this.keys.faults(), this.keys.coalescedEvents(), fence(), fenceRejections());
 		this.sequence = redis().incrby(this.keys.eventSequence(), 1000);
 	}
 
@@ -212,13 +212,14 @@ class WorkerIntegrationTests {
 	@Test
 	void aWriterWithAnOlderFencingTokenIsRefused() {
 		LuaScript write = LuaScript.fromClasspath("scripts/write-prices-fenced.lua");
-		String[] keys = { fence(), this.keys.price("C-1-P0"), this.keys.price("C-1-P1") };
+		String[] keys = { fence(), fenceRejections(), this.keys.price("C-1-P0"), this.keys.price("C-1-P1") };
 		Long newer = write.call(redis(), ScriptOutputType.INTEGER, keys, "9", "12.00|10.00|0|9", "13.00|10.00|0|9");
 		Long stale = write.call(redis(), ScriptOutputType.INTEGER, keys, "5", "11.00|10.00|0|5", "11.00|10.00|0|5");
 		assertThat(newer).isEqualTo(2);
 		assertThat(stale).isEqualTo(-1);
-		assertThat(redis().mget(keys[1], keys[2])).extracting(KeyValue::getValue)
+		assertThat(redis().mget(keys[2], keys[3])).extracting(KeyValue::getValue)
 			.containsExactly("12.00|10.00|0|9", "13.00|10.00|0|9");
+		assertThat(redis().get(fenceRejections())).as("refused writes, counted").isEqualTo("1");
 		assertThatExceptionOfType(FencedOutException.class).isThrownBy(
 				() -> this.recalculator.recalculate(Recalculator.Scope.of(MarketEvent.RECALCULATE), 8, (processed) -> {
 				}));
@@ -236,6 +237,7 @@ class WorkerIntegrationTests {
 		assertThat(status).containsEntry("state", "SUCCEEDED");
 		assertThat(Integer.parseInt(status.get("attempts"))).isGreaterThan(1);
 		assertThat(Long.parseLong(status.get("fencing_token"))).isGreaterThanOrEqualTo(current + 2);
+		assertThat(redis().get(fenceRejections())).as("refused writes, counted").isNotNull();
 		assertThat(redis().get(this.keys.price("C-2-P3"))).isNotNull();
 		assertPricesFollowTheRule();
 	}
@@ -408,6 +410,10 @@ class WorkerIntegrationTests {
 
 	private String fence() {
 		return this.keys.priceFence("recalculate_global_lock");
+	}
+
+	private String fenceRejections() {
+		return this.keys.priceFenceRejections("recalculate_global_lock");
 	}
 
 	private RedisCommands<String, String> redis() {
