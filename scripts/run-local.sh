@@ -2,7 +2,7 @@
 # Runs the whole pricing engine locally, without Docker: Redis (if none answers), the API,
 # two listeners and two workers, each a separate JVM. Builds the service jars if they are
 # missing. Ctrl-C (or SIGTERM) stops everything this script started. A service that dies is
-# reported; the others keep running.
+# reported; the others keep running, and with RESTART=on-failure it is started again.
 #
 # Environment:
 #   REDIS_URL       Redis to use (default redis://127.0.0.1:6379). If nothing answers there and
@@ -13,6 +13,9 @@
 #   JAVA_OPTS       extra JVM options for every service (default -Xmx256m).
 #   RUN_DIR         where logs and the extracted Redis binary go (default .run-local/).
 #   LISTENERS, WORKERS  how many of each to start (default 2 each).
+#   RESTART         never (default): a service that dies stays down; on-failure: it is started
+#                   again after RESTART_DELAY seconds (default 1), as an orchestrator would, unless
+#                   it exited within 60 s of its start three times in a row (a crash loop).
 #   PRICING_SECURITY_API_KEYS  keys the API accepts in X-API-Key for writes (comma-separated,
 #                   each the key or sha256:<hex digest>); unset: one is generated for this run
 #                   and printed.
@@ -31,9 +34,14 @@ RUN_DIR=${RUN_DIR:-$ROOT/.run-local}
 LISTENERS=${LISTENERS:-2}
 WORKERS=${WORKERS:-2}
 READY_TIMEOUT_SECONDS=${READY_TIMEOUT_SECONDS:-180}
+RESTART=${RESTART:-never}
+RESTART_DELAY=${RESTART_DELAY:-1}
 VERSION=$(sed -n 's:^    <version>\(.*\)</version>:\1:p' "$ROOT/pom.xml" | head -n 1)
 
 SERVICE_PIDS=()
+SERVICE_STARTED=()
+QUICK_EXITS=()
+SERVICE_MODULES=()
 SERVICE_NAMES=()
 SERVICE_PORTS=()
 REPORTED=()
@@ -173,7 +181,8 @@ configure_tracing() {
   fi
 }
 
-start_service() {
+# Starts a service's JVM, its output appended to its log; sets LAUNCHED_PID.
+launch() {
   local module=$1 name=$2 port=$3
   local -a tracing=("OTEL_SERVICE_NAME=$module")
   if [[ $module == worker-service ]]; then
@@ -185,11 +194,42 @@ start_service() {
   # shellcheck disable=SC2086 # JAVA_OPTS holds several options
   env "${tracing[@]}" REDIS_URL="$REDIS_URL" PORT="$port" \
     java -javaagent:"$(agent_of "$module")" $JAVA_OPTS -jar "$(jar_of "$module")" \
-    >"$RUN_DIR/logs/$name.log" 2>&1 &
-  SERVICE_PIDS+=($!)
+    >>"$RUN_DIR/logs/$name.log" 2>&1 &
+  LAUNCHED_PID=$!
+  LAUNCHED_AT=$SECONDS
+}
+
+start_service() {
+  local module=$1 name=$2 port=$3
+  : >"$RUN_DIR/logs/$name.log"
+  launch "$module" "$name" "$port"
+  SERVICE_PIDS+=("$LAUNCHED_PID")
+  SERVICE_STARTED+=("$LAUNCHED_AT")
+  QUICK_EXITS+=(0)
+  SERVICE_MODULES+=("$module")
   SERVICE_NAMES+=("$name")
   SERVICE_PORTS+=("$port")
-  log "started $name (pid $!, port $port, log $RUN_DIR/logs/$name.log)"
+  log "started $name (pid $LAUNCHED_PID, port $port, log $RUN_DIR/logs/$name.log)"
+}
+
+# Starts service i again, unless it keeps exiting soon after its start; returns 1 then.
+restart_service() {
+  local i=$1
+  if ((SECONDS - SERVICE_STARTED[i] < 60)); then
+    QUICK_EXITS[i]=$((QUICK_EXITS[i] + 1))
+  else
+    QUICK_EXITS[i]=0
+  fi
+  if ((QUICK_EXITS[i] >= 3)); then
+    log "${SERVICE_NAMES[$i]} exited within 60 s of its start 3 times in a row; not restarting it"
+    return 1
+  fi
+  sleep "$RESTART_DELAY"
+  launch "${SERVICE_MODULES[$i]}" "${SERVICE_NAMES[$i]}" "${SERVICE_PORTS[$i]}"
+  SERVICE_PIDS[i]=$LAUNCHED_PID
+  SERVICE_STARTED[i]=$LAUNCHED_AT
+  unset "REPORTED[$i]"
+  log "restarted ${SERVICE_NAMES[$i]} (pid $LAUNCHED_PID)"
 }
 
 # True when GET http://127.0.0.1:PORT/PATH answers 200.
@@ -216,6 +256,10 @@ await_ready() {
   fail "services not ready after ${READY_TIMEOUT_SECONDS}s; logs in $RUN_DIR/logs"
 }
 
+case $RESTART in
+  never | on-failure) ;;
+  *) fail "RESTART must be never or on-failure, not '$RESTART'" ;;
+esac
 mkdir -p "$RUN_DIR/logs"
 command -v java >/dev/null || fail "java (JDK 17+) is required"
 ensure_built
@@ -246,19 +290,24 @@ cat <<EOF
 [run-local] Press Ctrl-C to stop.
 EOF
 
-# Run until interrupted. A service that exits is reported and the others keep running (as
-# replicas would: a killed worker's jobs are taken over by the others); when none is left, stop.
+# Run until interrupted, looking at the services every second (several may die at once). A
+# service that exits is reported and the others keep running (as replicas would: a killed
+# worker's jobs are taken over by the others); with RESTART=on-failure it is started again.
+# When none is left, stop.
 set +e
 while :; do
-  wait -n
-  status=$?
+  sleep 1
   alive=0
   for i in "${!SERVICE_PIDS[@]}"; do
     if kill -0 "${SERVICE_PIDS[$i]}" 2>/dev/null; then
       alive=1
     elif [[ -z ${REPORTED[$i]:-} ]]; then
       REPORTED[$i]=1
-      log "${SERVICE_NAMES[$i]} exited (status $status); see $RUN_DIR/logs/${SERVICE_NAMES[$i]}.log"
+      wait "${SERVICE_PIDS[$i]}" 2>/dev/null
+      log "${SERVICE_NAMES[$i]} exited (status $?); see $RUN_DIR/logs/${SERVICE_NAMES[$i]}.log"
+      if [[ $RESTART == on-failure ]] && restart_service "$i"; then
+        alive=1
+      fi
     fi
   done
   ((alive)) || { log "no service left running"; exit 1; }

@@ -57,7 +57,8 @@ class ContainerStackFilesTests {
 
 	@Test
 	void redisKeepsAnAppendOnlyFileAndEveryServiceButTheCollectorHasAHealthCheck() {
-		assertThat(list(service("redis").get("command"))).containsSubsequence("--appendonly", "yes");
+		assertThat(list(service("redis").get("command"))).containsSubsequence("--appendonly", "yes")
+			.containsSubsequence("--appendfsync", "always");
 		services().forEach((name, definition) -> {
 			if (!name.equals("otel-collector")) {
 				assertThat(list(map(map(definition).get("healthcheck")).get("test"))).as("health check of %s", name)

@@ -75,7 +75,18 @@ final class LocalStack implements AutoCloseable {
 	 * @return the running stack
 	 */
 	static LocalStack start(Path runDir, Map<String, String> environment) throws IOException {
-		int redisPort = freePorts(1);
+		return start(runDir, freePorts(1), environment);
+	}
+
+	/**
+	 * Starts the script on a given Redis port (a Redis answering there is used as it is)
+	 * and waits until it reports the stack running.
+	 * @param runDir where the script keeps logs
+	 * @param redisPort the port of the stack's Redis on the loopback address
+	 * @param environment extra environment variables
+	 * @return the running stack
+	 */
+	static LocalStack start(Path runDir, int redisPort, Map<String, String> environment) throws IOException {
 		int apiPort = freePorts(5);
 		Path outputFile = runDir.resolve("run-local.out");
 		ProcessBuilder builder = new ProcessBuilder("bash", REPOSITORY_ROOT.resolve("scripts/run-local.sh").toString())
@@ -87,8 +98,13 @@ final class LocalStack implements AutoCloseable {
 		builder.environment().put("API_PORT", String.valueOf(apiPort));
 		// Small heaps on purpose: a service that buffers what it should stream dies here.
 		builder.environment().put("JAVA_OPTS", "-Xmx" + HEAP + " -XX:+ExitOnOutOfMemoryError -XX:TieredStopAtLevel=1");
-		// A job whose worker died is taken over after this long (default 60s).
+		// A job whose worker died is taken over after this long (default 60s); retries
+		// back
+		// off from 50 ms (default 200 ms) so that a job's six attempts end well within it
+		// (a
+		// live job older than that would be taken over and run twice).
 		builder.environment().put("PRICING_WORKER_CLAIM_IDLE", "5s");
+		builder.environment().put("PRICING_WORKER_RETRY_INITIAL_DELAY", "50ms");
 		builder.environment().putAll(environment);
 		LocalStack stack = new LocalStack(redisPort, apiPort, builder.start(), outputFile);
 		await("run-local.sh reports the stack running").atMost(Duration.ofMinutes(5))
@@ -175,6 +191,18 @@ final class LocalStack implements AutoCloseable {
 			}
 			return Long.parseLong(reply.substring(1));
 		}
+	}
+
+	/**
+	 * The service processes of a module running now (restarted ones included).
+	 * @param module {@code api-service}, {@code listener-service} or
+	 * {@code worker-service}
+	 * @return their processes
+	 */
+	List<ProcessHandle> running(String module) {
+		return this.process.descendants()
+			.filter((process) -> process.info().commandLine().orElse("").contains("/" + module + "-"))
+			.toList();
 	}
 
 	/** Processes the script started (services, and Redis when it started one). */

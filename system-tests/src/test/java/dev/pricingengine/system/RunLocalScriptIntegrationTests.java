@@ -1,17 +1,11 @@
 package dev.pricingengine.system;
 
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
-import java.io.SequenceInputStream;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Enumeration;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -19,7 +13,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collector;
 import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 
 import dev.pricingengine.system.OtlpReceiver.ReceivedSpan;
 import org.junit.jupiter.api.Test;
@@ -256,35 +249,12 @@ class RunLocalScriptIntegrationTests {
 	private static void importsACatalogLargerThanItsHeapAsAStream(LocalStack stack) throws Exception {
 		int products = 200_000;
 		HttpResponse<String> imported = stack.postNdjson(stack.apiPort, "/api/v1/catalog",
-				() -> ndjsonProducts(products));
+				() -> Catalogs.ndjson("P-big-", products));
 		assertThat(imported.statusCode()).as(imported.body()).isEqualTo(200);
 		assertThat(imported.body()).isEqualTo("{\"imported\":" + products + "}");
 		HttpResponse<String> last = stack.get(stack.apiPort, "/api/v1/catalog/P-big-" + (products - 1));
 		assertThat(last.statusCode()).isEqualTo(200);
 		assertThat(last.body()).contains("\"base_price\":" + ((products - 1) % 900 + 5) + ".99");
-	}
-
-	/** The products as NDJSON, generated while it is read. */
-	private static InputStream ndjsonProducts(int count) {
-		Iterator<InputStream> lines = IntStream.range(0, count)
-			.mapToObj((i) -> (InputStream) new ByteArrayInputStream(
-					("{\"product_id\":\"P-big-" + i + "\",\"category\":\"C-" + (i % 20 + 1) + "\",\"base_price\":\""
-							+ (i % 900 + 5) + ".99\",\"floor_price\":\"1.00\",\"ceiling_price\":\"99999.00\"}\n")
-						.getBytes(StandardCharsets.UTF_8)))
-			.iterator();
-		return new SequenceInputStream(new Enumeration<>() {
-
-			@Override
-			public boolean hasMoreElements() {
-				return lines.hasNext();
-			}
-
-			@Override
-			public InputStream nextElement() {
-				return lines.next();
-			}
-
-		});
 	}
 
 	private static String field(String json, String name) {

@@ -33,10 +33,11 @@ import org.springframework.core.retry.RetryTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * Runs one job: takes the fenced recalculation lock (waiting while another worker holds
- * it), applies the event and recalculates its scope, and records every step in the job
- * status. Transient failures are retried by Spring's {@link RetryTemplate}; a job that
- * cannot succeed goes to the dead-letter stream with its reason.
+ * Runs one job: takes the fenced recalculation lock without waiting, applies the event,
+ * recalculates its scope and the events coalesced meanwhile, and records every step in
+ * the job status; if another worker holds the lock, hands the event to it (coalesced).
+ * Transient failures are retried by Spring's {@link RetryTemplate}; a job that cannot
+ * succeed goes to the dead-letter stream with its reason.
  */
 @Component
 class JobProcessor {
@@ -194,26 +195,26 @@ class JobProcessor {
 						String.valueOf(result.processed()), JobFields.TOTAL, String.valueOf(result.total()),
 						JobFields.FINISHED_AT, String.valueOf(RedisClock.millis(redis))));
 		this.metrics.finished(JobState.SUCCEEDED);
-		drainCoalescedIfIdle();
 	}
 
 	/**
 	 * Hands the event to the lock's holder, who applies it before releasing the lock. If
-	 * the holder released it meanwhile (after its last look), this job takes the lock and
-	 * drains.
+	 * the holder released it meanwhile (after its last look),
+	 * {@link #drainCoalescedIfIdle} after this job takes the lock and drains.
 	 */
 	private void coalesce(RedisCommands<String, String> redis, EventEnvelope envelope) {
 		redis.hset(this.keys.coalescedEvents(), envelope.eventId(), EnvelopeCodec.encode(envelope));
 		redis.hset(this.keys.job(envelope.eventId()), Map.of(JobFields.STATE, JobState.COALESCED.name(),
 				JobFields.FINISHED_AT, String.valueOf(RedisClock.millis(redis))));
 		this.metrics.finished(JobState.COALESCED);
-		drainCoalescedIfIdle();
 	}
 
 	/**
-	 * Applies coalesced events if nobody holds the lock: after a holder released it, and
-	 * periodically from idle consumers, so that no handed-over event waits for the next
-	 * job.
+	 * Applies coalesced events while there are some and nobody else holds the lock, a
+	 * pass per hold. Consumers call it after each job's outcome is recorded and
+	 * acknowledged (so a holder looks again after releasing, and a job never waits on
+	 * events that arrived after it) and when idle, so that no handed-over event waits for
+	 * the next job.
 	 */
 	void drainCoalescedIfIdle() {
 		RedisCommands<String, String> redis = this.redisConnection.connection().sync();
@@ -234,13 +235,15 @@ class JobProcessor {
 	}
 
 	/**
-	 * Under the lock: applies every coalesced event, recalculates the union of their
-	 * scopes in one pass, and only then forgets them (a holder that dies leaves them for
-	 * the next).
+	 * Under the lock: applies every event coalesced so far, recalculates the union of
+	 * their scopes in one pass, and only then forgets them (a holder that dies leaves
+	 * them for the next). Events coalesced during the pass are left for
+	 * {@link #drainCoalescedIfIdle}, so that a steady stream of events does not keep one
+	 * job running (and unacknowledged) for ever.
 	 */
 	private void drainCoalesced(RedisCommands<String, String> redis, long token) {
-		Map<String, String> coalesced;
-		while (!(coalesced = redis.hgetall(this.keys.coalescedEvents())).isEmpty()) {
+		Map<String, String> coalesced = redis.hgetall(this.keys.coalescedEvents());
+		if (!coalesced.isEmpty()) {
 			SpanBuilder builder = MessageTracing.tracer()
 				.spanBuilder("drain coalesced")
 				.setAttribute(COALESCED, coalesced.size());

@@ -121,9 +121,9 @@ class JobStreamConsumer implements SmartLifecycle {
 	}
 
 	/**
-	 * Processes an entry and acknowledges it once its outcome is recorded. An entry taken
-	 * over from a dead consumer that has come back too often is dead-lettered as poison
-	 * instead.
+	 * Processes an entry, acknowledges it once its outcome is recorded, then applies the
+	 * events coalesced meanwhile if the lock is free. An entry taken over from a dead
+	 * consumer that has come back too often is dead-lettered as poison instead.
 	 */
 	private void handle(RedisCommands<String, String> redis, StreamMessage<String, String> entry, String name,
 			boolean reclaimed) {
@@ -144,6 +144,7 @@ class JobStreamConsumer implements SmartLifecycle {
 		}
 		this.processor.process(entry.getId(), entry.getBody(), name);
 		redis.xack(this.keys.jobStream(), this.properties.group(), entry.getId());
+		this.processor.drainCoalescedIfIdle();
 	}
 
 	@Override
