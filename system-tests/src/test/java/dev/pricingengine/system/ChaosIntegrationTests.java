@@ -77,9 +77,14 @@ class ChaosIntegrationTests {
 		Path redisData = Files.createDirectories(runDir.resolve("redis-data"));
 		ChaosRedis redis = ChaosRedis.start(redisData);
 		RedisClient client = RedisClient.create("redis://127.0.0.1:" + redis.port());
+		// Redis command timeout above the pause of the lock holder (lease + a batch of
+		// another holder): the paused worker's commands in flight are answered when it
+		// resumes, it goes on with its pass, and its next write meets the fence (with the
+		// default 2 s, it would fail on a timeout first: also safe, but not the fence).
+		Map<String, String> environment = Map.of("RESTART", "on-failure", "PRICING_WORKER_LOCK_LEASE", LOCK_LEASE,
+				"SPRING_DATA_REDIS_TIMEOUT", "10s");
 		try (redis;
-				LocalStack stack = LocalStack.start(runDir, redis.port(),
-						Map.of("RESTART", "on-failure", "PRICING_WORKER_LOCK_LEASE", LOCK_LEASE));
+				LocalStack stack = LocalStack.start(runDir, redis.port(), environment);
 				StatefulRedisConnection<String, String> connection = client.connect()) {
 			RedisCommands<String, String> commands = connection.sync();
 			HttpResponse<String> imported = stack.postNdjson(stack.apiPort, "/api/v1/catalog",
