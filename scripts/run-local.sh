@@ -13,6 +13,8 @@
 #   JAVA_OPTS       extra JVM options for every service (default -Xmx256m).
 #   RUN_DIR         where logs and the extracted Redis binary go (default .run-local/).
 #   LISTENERS, WORKERS  how many of each to start (default 2 each).
+#   WORKER_NICE     CPU priority of the workers (default 10, below the API's): recalculation is
+#                   batch work and yields the CPU to the read path when they share the machine.
 #   RESTART         never (default): a service that dies stays down; on-failure: it is started
 #                   again after RESTART_DELAY seconds (default 1), as an orchestrator would, unless
 #                   it exited within 60 s of its start three times in a row (a crash loop).
@@ -36,6 +38,7 @@ WORKERS=${WORKERS:-2}
 READY_TIMEOUT_SECONDS=${READY_TIMEOUT_SECONDS:-180}
 RESTART=${RESTART:-never}
 RESTART_DELAY=${RESTART_DELAY:-1}
+WORKER_NICE=${WORKER_NICE:-10}
 VERSION=$(sed -n 's:^    <version>\(.*\)</version>:\1:p' "$ROOT/pom.xml" | head -n 1)
 
 SERVICE_PIDS=()
@@ -184,15 +187,17 @@ configure_tracing() {
 # Starts a service's JVM, its output appended to its log; sets LAUNCHED_PID.
 launch() {
   local module=$1 name=$2 port=$3
-  local -a tracing=("OTEL_SERVICE_NAME=$module")
+  local -a tracing=("OTEL_SERVICE_NAME=$module") priority=()
   if [[ $module == worker-service ]]; then
+    # recalculation is batch work: on a shared machine it yields the CPU to the read path
+    priority=(nice -n "$WORKER_NICE")
     # a recalculation sends hundreds of thousands of Redis commands; the worker traces its
     # batches instead of each command (and of each idle poll of the job stream)
     tracing+=("OTEL_INSTRUMENTATION_LETTUCE_ENABLED=${OTEL_INSTRUMENTATION_LETTUCE_ENABLED:-false}"
       "OTEL_INSTRUMENTATION_REDISSON_ENABLED=${OTEL_INSTRUMENTATION_REDISSON_ENABLED:-false}")
   fi
   # shellcheck disable=SC2086 # JAVA_OPTS holds several options
-  env "${tracing[@]}" REDIS_URL="$REDIS_URL" PORT="$port" \
+  "${priority[@]}" env "${tracing[@]}" REDIS_URL="$REDIS_URL" PORT="$port" \
     java -javaagent:"$(agent_of "$module")" $JAVA_OPTS -jar "$(jar_of "$module")" \
     >>"$RUN_DIR/logs/$name.log" 2>&1 &
   LAUNCHED_PID=$!

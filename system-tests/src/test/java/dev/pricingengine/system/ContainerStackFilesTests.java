@@ -34,6 +34,8 @@ class ContainerStackFilesTests {
 				"listener", "worker");
 		assertThat(map(service("listener").get("deploy")).get("replicas")).isEqualTo(2);
 		assertThat(map(service("worker").get("deploy")).get("replicas")).isEqualTo(2);
+		assertThat(service("worker").get("cpu_shares")).as("workers yield the CPU to the read path").isEqualTo(256);
+		assertThat(service("api")).doesNotContainKey("cpu_shares");
 		assertThat(list(service("api").get("ports"))).containsExactly("8080:8080");
 		assertThat(list(service("jaeger").get("ports"))).contains("16686:16686");
 		for (String name : SERVICES) {
