@@ -197,7 +197,7 @@ launch() {
       "OTEL_INSTRUMENTATION_REDISSON_ENABLED=${OTEL_INSTRUMENTATION_REDISSON_ENABLED:-false}")
   fi
   # shellcheck disable=SC2086 # JAVA_OPTS holds several options
-  "${priority[@]}" env "${tracing[@]}" REDIS_URL="$REDIS_URL" PORT="$port" \
+  ${priority[@]+"${priority[@]}"} env "${tracing[@]}" REDIS_URL="$REDIS_URL" PORT="$port" \
     java -javaagent:"$(agent_of "$module")" $JAVA_OPTS -jar "$(jar_of "$module")" \
     >>"$RUN_DIR/logs/$name.log" 2>&1 &
   LAUNCHED_PID=$!
