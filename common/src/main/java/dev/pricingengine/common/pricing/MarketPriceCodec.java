@@ -21,6 +21,23 @@ public final class MarketPriceCodec {
 	}
 
 	/**
+	 * Whether a stored price holds the same market and base price as a newly encoded one
+	 * and was written by a worker (version other than 0; a read-path write-back expires).
+	 * Rewriting it would change only when and under which token it was computed — and
+	 * invalidate every API replica's in-memory copy — so a recalculation skips it.
+	 * @param stored the stored string, or {@code null} when there is none
+	 * @param encoded the new encoding
+	 * @return whether writing {@code encoded} over {@code stored} can be skipped
+	 */
+	public static boolean sameWorkerPrice(String stored, String encoded) {
+		if (stored == null || stored.endsWith(SEPARATOR + "0")) {
+			return false;
+		}
+		int valueEnd = encoded.indexOf(SEPARATOR, encoded.indexOf(SEPARATOR) + 1) + 1;
+		return stored.regionMatches(0, encoded, 0, valueEnd);
+	}
+
+	/**
 	 * Decodes a stored price.
 	 * @param encoded the stored string
 	 * @return the price

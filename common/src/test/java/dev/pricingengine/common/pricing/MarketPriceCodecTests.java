@@ -13,6 +13,21 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 class MarketPriceCodecTests {
 
 	@Test
+	void aWorkersPriceWithTheSameValuesNeedsNoRewrite() {
+		String stored = "12.50|11.90|1764000000123|7";
+		assertThat(MarketPriceCodec.sameWorkerPrice(stored, "12.50|11.90|1764000999999|9")).isTrue();
+		assertThat(MarketPriceCodec.sameWorkerPrice(stored, "12.51|11.90|1764000999999|9")).isFalse();
+		assertThat(MarketPriceCodec.sameWorkerPrice(stored, "12.50|11.91|1764000999999|9")).isFalse();
+		assertThat(MarketPriceCodec.sameWorkerPrice("12.5|11.90|1764000000123|7", "12.50|11.90|1764000999999|9"))
+			.as("another encoding of the price is rewritten")
+			.isFalse();
+		assertThat(MarketPriceCodec.sameWorkerPrice("12.50|11.90|1764000000123|0", "12.50|11.90|1764000999999|9"))
+			.as("a read-path write-back (version 0) expires: replaced by a lasting price")
+			.isFalse();
+		assertThat(MarketPriceCodec.sameWorkerPrice(null, "12.50|11.90|1764000999999|9")).isFalse();
+	}
+
+	@Test
 	void roundTripsAPrice() {
 		MarketPrice price = new MarketPrice(new BigDecimal("12.50"), new BigDecimal("11.90"),
 				Instant.ofEpochMilli(1764000000123L), 42);

@@ -104,7 +104,7 @@ public class Recalculator {
 		this.keys = keys;
 		this.properties = properties;
 		this.recalculated = Counter.builder("pricing.worker.recalculated.prices")
-			.description("Market prices recalculated and written (its rate is the recalculation throughput)")
+			.description("Market prices recalculated and written; a price found unchanged is not written")
 			.register(meters);
 	}
 
@@ -222,6 +222,12 @@ public class Recalculator {
 		return new AsyncCommand<>(new Command<>(CommandType.HMGET, new ValueListOutput<>(StringCodec.UTF8), args));
 	}
 
+	private static AsyncCommand<String, String, List<String>> mget(List<String> keys) {
+		CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8);
+		keys.forEach(args::addKey);
+		return new AsyncCommand<>(new Command<>(CommandType.MGET, new ValueListOutput<>(StringCodec.UTF8), args));
+	}
+
 	/**
 	 * One recalculation under one fencing token. The market state changes only under the
 	 * lock, so its factors are read once per pass (category factors when first needed);
@@ -315,6 +321,7 @@ public class Recalculator {
 				productFactorFields.add(MarketStateFields.product(productId));
 			}
 			commands.add(hmget(Recalculator.this.keys.market(), productFactorFields));
+			commands.add(mget(productIds.stream().map(Recalculator.this.keys::price).toList()));
 			Span span = MessageTracing.tracer()
 				.spanBuilder("recalculate batch")
 				.setAttribute(BATCH_SIZE, productIds.size())
@@ -337,8 +344,10 @@ public class Recalculator {
 
 		private PendingWrite priceAndWrite(BatchRead read) {
 			List<String> productFactors = await(read.commands().get(read.productIds().size()));
+			List<String> storedPrices = await(read.commands().get(read.productIds().size() + 1));
 			List<Product> products = new ArrayList<>(read.productIds().size());
 			List<BigDecimal> factors = new ArrayList<>(read.productIds().size());
+			List<String> stored = new ArrayList<>(read.productIds().size());
 			for (int i = 0; i < read.productIds().size(); i++) {
 				List<String> values = await(read.commands().get(i));
 				if (values.get(0) == null) {
@@ -346,23 +355,29 @@ public class Recalculator {
 				}
 				products.add(ProductCodec.fromValues(read.productIds().get(i), values));
 				factors.add(factor(productFactors.get(i)));
+				stored.add(storedPrices.get(i));
 			}
 			readCategoryFactors(products.stream().map(Product::category).toList());
-			String[] keys = new String[products.size() + 2];
-			String[] args = new String[products.size() + 1];
-			keys[0] = Recalculator.this.keys.priceFence(Recalculator.this.properties.lockName());
-			keys[1] = Recalculator.this.keys.priceFenceRejections(Recalculator.this.properties.lockName());
-			args[0] = String.valueOf(this.fencingToken);
+			// the fence is checked even when no price changed: a holder whose lease has
+			// passed learns it at its next batch
+			List<String> keys = new ArrayList<>(products.size() + 2);
+			List<String> args = new ArrayList<>(products.size() + 1);
+			keys.add(Recalculator.this.keys.priceFence(Recalculator.this.properties.lockName()));
+			keys.add(Recalculator.this.keys.priceFenceRejections(Recalculator.this.properties.lockName()));
+			args.add(String.valueOf(this.fencingToken));
 			for (int i = 0; i < products.size(); i++) {
 				Product product = products.get(i);
 				DemandFactors demand = new DemandFactors(this.global, this.categoryFactors.get(product.category()),
 						factors.get(i));
-				keys[i + 2] = Recalculator.this.keys.price(product.id());
-				args[i + 1] = MarketPriceCodec.encode(new MarketPrice(PricingRule.marketPrice(product, demand),
+				String price = MarketPriceCodec.encode(new MarketPrice(PricingRule.marketPrice(product, demand),
 						product.basePrice(), this.computedAt, this.fencingToken));
+				if (!MarketPriceCodec.sameWorkerPrice(stored.get(i), price)) {
+					keys.add(Recalculator.this.keys.price(product.id()));
+					args.add(price);
+				}
 			}
-			CompletionStage<Long> written = (products.isEmpty()) ? CompletableFuture.completedStage(0L) : traced(
-					read.span(), WRITE_FENCED.submit(this.connection.async(), ScriptOutputType.INTEGER, keys, args));
+			CompletionStage<Long> written = traced(read.span(), WRITE_FENCED.submit(this.connection.async(),
+					ScriptOutputType.INTEGER, keys.toArray(String[]::new), args.toArray(String[]::new)));
 			return new PendingWrite(read.productIds().size(), written.toCompletableFuture(), read.span());
 		}
 

@@ -21,6 +21,7 @@ import dev.pricingengine.common.event.MarketEvent;
 import dev.pricingengine.common.event.MarketEventType;
 import dev.pricingengine.common.fault.FaultSettings;
 import dev.pricingengine.common.market.DemandFactors;
+import dev.pricingengine.common.pricing.MarketPrice;
 import dev.pricingengine.common.pricing.MarketPriceCodec;
 import dev.pricingengine.common.pricing.PricingRule;
 import dev.pricingengine.common.redis.LuaScript;
@@ -289,6 +290,37 @@ class WorkerIntegrationTests {
 		assertThat(this.meters.get("pricing.worker.job.queue.wait").timer().count()).isPositive();
 		assertThat(this.meters.get("pricing.worker.stream.pending").gauge().value()).isZero();
 		assertThat(this.meters.get("pricing.worker.stream.lag").gauge().value()).isZero();
+	}
+
+	/**
+	 * A price a recalculation finds unchanged is not rewritten (no write, no invalidation
+	 * of the API's in-memory copies); a read-path write-back with the same value is
+	 * replaced by a lasting price.
+	 */
+	@Test
+	void aRecalculationRewritesOnlyThePricesThatChanged() {
+		long first = Long.parseLong(awaitFinished(enqueue(MarketEvent.RECALCULATE)).get("fencing_token"));
+		awaitFinished(
+				enqueue(new MarketEvent(MarketEventType.DEMAND_FACTOR, new BigDecimal("1.1"), "C-2", null, null)));
+		awaitQuiet();
+		Map<String, String> before = new HashMap<>();
+		this.catalog.keySet().forEach((id) -> before.put(id, redis().get(this.keys.price(id))));
+		MarketPrice writtenBack = MarketPriceCodec.decode(before.get("C-1-P0"));
+		redis().set(this.keys.price("C-1-P0"), MarketPriceCodec
+			.encode(new MarketPrice(writtenBack.price(), writtenBack.basePrice(), writtenBack.computedAt(), 0)));
+		double recalculated = counter("pricing.worker.recalculated.prices");
+
+		Map<String, String> status = awaitFinished(enqueue(MarketEvent.RECALCULATE));
+		awaitQuiet();
+		assertThat(status).containsEntry("state", "SUCCEEDED")
+			.containsEntry("processed", String.valueOf(CATEGORIES.size() * PRODUCTS_PER_CATEGORY));
+		assertThat(counter("pricing.worker.recalculated.prices") - recalculated).as("prices written").isEqualTo(1);
+		assertThat(MarketPriceCodec.decode(redis().get(this.keys.price("C-1-P0"))).version())
+			.isEqualTo(Long.parseLong(status.get("fencing_token")));
+		assertThat(MarketPriceCodec.decode(before.get("C-1-P1")).version()).isEqualTo(first);
+		before.remove("C-1-P0");
+		before.forEach((id, price) -> assertThat(redis().get(this.keys.price(id))).as(id).isEqualTo(price));
+		assertPricesFollowTheRule();
 	}
 
 	private double counter(String name, String... tags) {
