@@ -113,7 +113,8 @@ class JobStreamConsumer implements SmartLifecycle {
 				}
 				catch (RuntimeException ex) {
 					if (this.running) {
-						logger.error("Job consumer {} failed; the entry stays pending", name, ex);
+						logger.error("Job consumer {} failed; an entry it had not acknowledged stays pending", name,
+								ex);
 					}
 				}
 			}
