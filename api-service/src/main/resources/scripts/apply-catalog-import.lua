@@ -1,6 +1,7 @@
 -- Applies one chunk of a staged catalog import: upserts each product hash (fields as in
--- ProductCodec), bumps its revision, keeps the category index right when a product moves, and
--- drops its cached price so the next read prices it from the new entry.
+-- ProductCodec), bumps its revision, writes its pricing inputs into its category's hash
+-- (ProductCodec.toInputs: base|floor|ceiling) and removes them from the previous category's when
+-- a product moves, and drops its cached price so the next read prices it from the new entry.
 -- KEYS[1] staging list (5 entries a product: id, category, base, floor, ceiling)
 -- KEYS[2] set of all categories
 -- ARGV[1] product key prefix, ARGV[2] category key prefix, ARGV[3] price key prefix
@@ -13,12 +14,12 @@ for i = 1, #items, 5 do
   local productKey = ARGV[1] .. id
   local previous = redis.call('HGET', productKey, 'category')
   if previous and previous ~= category then
-    redis.call('SREM', ARGV[2] .. previous, id)
+    redis.call('HDEL', ARGV[2] .. previous, id)
   end
   redis.call('HSET', productKey, 'category', category, 'base_price', items[i + 2],
     'floor_price', items[i + 3], 'ceiling_price', items[i + 4])
   redis.call('HINCRBY', productKey, 'rev', 1)
-  redis.call('SADD', ARGV[2] .. category, id)
+  redis.call('HSET', ARGV[2] .. category, id, items[i + 2] .. '|' .. items[i + 3] .. '|' .. items[i + 4])
   redis.call('SADD', KEYS[2], category)
   redis.call('DEL', ARGV[3] .. id)
 end

@@ -1,10 +1,14 @@
 -- Applies one market event to the market state or the catalog, unless a newer event (by
 -- sequence) already set the same field: arrival order does not matter. Bumps the revision of
--- what changed so that in-flight read-path write-backs of older inputs are refused.
+-- what changed so that in-flight read-path write-backs of older inputs are refused. A base price
+-- also goes into the pricing inputs its product's category hash holds (base|floor|ceiling, as in
+-- ProductCodec.toInputs).
 -- KEYS[1] the hash the field lives in (market state, or the product hash for a base price)
--- ARGV[1] field, ARGV[2] new value, ARGV[3] event sequence
+-- ARGV[1] field, ARGV[2] new value, ARGV[3] event sequence; for a base price ARGV[4] the category
+-- key prefix and ARGV[5] the product id
 -- Returns 1 when applied, 0 when a newer event had set it, -1 when the product does not exist.
-if ARGV[1] == 'base_price' and redis.call('EXISTS', KEYS[1]) == 0 then
+local basePrice = ARGV[1] == 'base_price'
+if basePrice and redis.call('EXISTS', KEYS[1]) == 0 then
   return -1
 end
 local stored = tonumber(redis.call('HGET', KEYS[1], ARGV[1] .. ':seq') or '0')
@@ -13,4 +17,8 @@ if stored >= tonumber(ARGV[3]) then
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], ARGV[1] .. ':seq', ARGV[3])
 redis.call('HINCRBY', KEYS[1], 'rev', 1)
+if basePrice then
+  local product = redis.call('HMGET', KEYS[1], 'category', 'floor_price', 'ceiling_price')
+  redis.call('HSET', ARGV[4] .. product[1], ARGV[5], ARGV[2] .. '|' .. product[2] .. '|' .. product[3])
+end
 return 1

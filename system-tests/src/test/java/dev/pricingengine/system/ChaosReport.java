@@ -161,7 +161,7 @@ final class ChaosReport {
 		RedisAsyncCommands<String, String> async = connection.async();
 		Map<String, String> market = redis.hgetall("pricing:market");
 		for (String category : redis.smembers("pricing:categories")) {
-			List<String> ids = new ArrayList<>(redis.smembers("pricing:category:" + category));
+			List<String> ids = new ArrayList<>(redis.hkeys("pricing:category:" + category));
 			List<RedisFuture<List<KeyValue<String, String>>>> products = new ArrayList<>();
 			List<RedisFuture<String>> prices = new ArrayList<>();
 			for (String id : ids) {

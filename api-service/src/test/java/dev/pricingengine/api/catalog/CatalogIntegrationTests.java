@@ -1,10 +1,13 @@
 package dev.pricingengine.api.catalog;
 
+import java.math.BigDecimal;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.StringJoiner;
 
 import dev.pricingengine.api.ApiIntegrationTest;
+import dev.pricingengine.common.catalog.Product;
+import dev.pricingengine.common.catalog.ProductCodec;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -53,7 +56,12 @@ class CatalogIntegrationTests {
 			.isEqualTo(8.0)
 			.jsonPath("$.ceiling_price")
 			.isEqualTo(15.0);
-		assertThat(redis().sync().smembers(this.keys.category("C-a"))).containsExactlyInAnyOrder("P-a1", "P-a2");
+		// the category's hash holds each product's pricing inputs in the form the worker
+		// decodes
+		assertThat(redis().sync().hgetall(this.keys.category("C-a"))).containsOnlyKeys("P-a1", "P-a2")
+			.containsEntry("P-a1", "10.50|8.00|15.00");
+		assertThat(ProductCodec.fromInputs("P-a1", "C-a", redis().sync().hget(this.keys.category("C-a"), "P-a1")))
+			.isEqualTo(new Product("P-a1", "C-a", new BigDecimal("10.5"), new BigDecimal("8"), new BigDecimal("15")));
 	}
 
 	@Test
@@ -73,7 +81,7 @@ class CatalogIntegrationTests {
 			.expectBody()
 			.jsonPath("$.imported")
 			.isEqualTo(3);
-		assertThat(redis().sync().scard(this.keys.category("C-n"))).isEqualTo(3);
+		assertThat(redis().sync().hlen(this.keys.category("C-n"))).isEqualTo(3);
 	}
 
 	@Test
@@ -94,7 +102,7 @@ class CatalogIntegrationTests {
 			.expectBody()
 			.jsonPath("$.imported")
 			.isEqualTo(2500);
-		assertThat(redis().sync().scard(this.keys.category("C-bulk"))).isEqualTo(2500);
+		assertThat(redis().sync().hlen(this.keys.category("C-bulk"))).isEqualTo(2500);
 		assertThat(redis().sync().keys(this.keys.catalogImport("*"))).isEmpty();
 	}
 
@@ -106,8 +114,8 @@ class CatalogIntegrationTests {
 		importJson("""
 				{"product_id":"P-move","category":"C-to","base_price":"10","floor_price":"5","ceiling_price":"20"}
 				""").expectStatus().isOk();
-		assertThat(redis().sync().smembers(this.keys.category("C-from"))).doesNotContain("P-move");
-		assertThat(redis().sync().smembers(this.keys.category("C-to"))).contains("P-move");
+		assertThat(redis().sync().hexists(this.keys.category("C-from"), "P-move")).isFalse();
+		assertThat(redis().sync().hget(this.keys.category("C-to"), "P-move")).isEqualTo("10.00|5.00|20.00");
 	}
 
 	@ParameterizedTest

@@ -2,7 +2,6 @@ package dev.pricingengine.common.catalog;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.util.regex.Pattern;
 
 import org.springframework.util.Assert;
 
@@ -25,7 +24,7 @@ public record Product(String id, String category, BigDecimal basePrice, BigDecim
 	/** Largest price the catalog accepts. */
 	public static final BigDecimal MAX_PRICE = new BigDecimal("1000000000.00");
 
-	private static final Pattern ID = Pattern.compile(ID_REGEX);
+	private static final int MAX_ID_LENGTH = 64;
 
 	public Product {
 		Assert.isTrue(isValidId(id), () -> "product id must match " + ID_REGEX);
@@ -36,15 +35,35 @@ public record Product(String id, String category, BigDecimal basePrice, BigDecim
 		Assert.isTrue(floorPrice.compareTo(ceilingPrice) <= 0, "floor_price must not exceed ceiling_price");
 	}
 
+	/**
+	 * Whether an id matches {@link #ID_REGEX}; checked without a regex because every
+	 * product of a recalculation is validated.
+	 * @param id the id, or {@code null}
+	 * @return whether it is a valid product or category id
+	 */
 	public static boolean isValidId(String id) {
-		return id != null && ID.matcher(id).matches();
+		if (id == null || id.isEmpty() || id.length() > MAX_ID_LENGTH || !isAlphanumeric(id.charAt(0))) {
+			return false;
+		}
+		for (int i = 1; i < id.length(); i++) {
+			char c = id.charAt(i);
+			if (!isAlphanumeric(c) && c != '.' && c != '_' && c != '-') {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	private static boolean isAlphanumeric(char c) {
+		return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 	}
 
 	private static BigDecimal money(String name, BigDecimal amount) {
 		Assert.notNull(amount, () -> name + " is required");
 		Assert.isTrue(amount.signum() > 0, () -> name + " must be positive");
 		Assert.isTrue(amount.compareTo(MAX_PRICE) <= 0, () -> name + " must not exceed " + MAX_PRICE);
-		Assert.isTrue(amount.stripTrailingZeros().scale() <= 2, () -> name + " must have at most two decimals");
+		Assert.isTrue(amount.scale() <= 2 || amount.stripTrailingZeros().scale() <= 2,
+				() -> name + " must have at most two decimals");
 		return amount.setScale(2, RoundingMode.UNNECESSARY);
 	}
 

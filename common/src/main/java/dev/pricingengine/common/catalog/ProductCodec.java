@@ -5,7 +5,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Maps a {@link Product} to the fields of its Redis hash and back.
+ * Maps a {@link Product} to the fields of its Redis hash and back, and to the pricing
+ * inputs its category's hash holds for it.
  */
 public final class ProductCodec {
 
@@ -19,6 +20,13 @@ public final class ProductCodec {
 
 	/** Hash fields in the order {@link #fromValues} expects them. */
 	public static final List<String> FIELDS = List.of(CATEGORY, BASE_PRICE, FLOOR_PRICE, CEILING_PRICE);
+
+	/**
+	 * Separator of the pricing inputs in a category's hash:
+	 * {@code base_price|floor_price|ceiling_price}, for example
+	 * {@code 12.50|10.00|15.00}. The catalog scripts write them in this form.
+	 */
+	private static final char INPUTS_SEPARATOR = '|';
 
 	private ProductCodec() {
 	}
@@ -41,6 +49,34 @@ public final class ProductCodec {
 		}
 		return new Product(id, values.get(0), new BigDecimal(values.get(1)), new BigDecimal(values.get(2)),
 				new BigDecimal(values.get(3)));
+	}
+
+	/**
+	 * Encodes the pricing inputs a category's hash holds for a product.
+	 * @param product the product
+	 * @return {@code base_price|floor_price|ceiling_price}
+	 */
+	public static String toInputs(Product product) {
+		return product.basePrice().toPlainString() + INPUTS_SEPARATOR + product.floorPrice().toPlainString()
+				+ INPUTS_SEPARATOR + product.ceilingPrice().toPlainString();
+	}
+
+	/**
+	 * Decodes the pricing inputs a category's hash holds for a product.
+	 * @param id the product id
+	 * @param category the category whose hash holds them
+	 * @param inputs {@code base_price|floor_price|ceiling_price}
+	 * @return the product
+	 * @throws IllegalArgumentException if the inputs do not form a valid product
+	 */
+	public static Product fromInputs(String id, String category, String inputs) {
+		int floor = inputs.indexOf(INPUTS_SEPARATOR) + 1;
+		int ceiling = (floor > 0) ? inputs.indexOf(INPUTS_SEPARATOR, floor) + 1 : 0;
+		if (ceiling == 0 || inputs.indexOf(INPUTS_SEPARATOR, ceiling) >= 0) {
+			throw new IllegalArgumentException("Malformed pricing inputs of product " + id + ": '" + inputs + "'");
+		}
+		return new Product(id, category, new BigDecimal(inputs.substring(0, floor - 1)),
+				new BigDecimal(inputs.substring(floor, ceiling - 1)), new BigDecimal(inputs.substring(ceiling)));
 	}
 
 	public static Product fromHash(String id, Map<String, String> hash) {

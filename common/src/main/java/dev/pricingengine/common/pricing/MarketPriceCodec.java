@@ -16,8 +16,18 @@ public final class MarketPriceCodec {
 	}
 
 	public static String encode(MarketPrice price) {
-		return price.price().toPlainString() + SEPARATOR + price.basePrice().toPlainString() + SEPARATOR
-				+ price.computedAt().toEpochMilli() + SEPARATOR + price.version();
+		return encoder(price.computedAt(), price.version()).encode(price.price(), price.basePrice());
+	}
+
+	/**
+	 * An encoder of prices that share when they were computed and their version, as all
+	 * the prices of one recalculation pass do; it encodes those two once.
+	 * @param computedAt when the prices were computed
+	 * @param version their version (the fencing token of a worker's write)
+	 * @return the encoder
+	 */
+	public static Encoder encoder(Instant computedAt, long version) {
+		return new Encoder(String.valueOf(SEPARATOR) + computedAt.toEpochMilli() + SEPARATOR + version);
 	}
 
 	/**
@@ -35,6 +45,29 @@ public final class MarketPriceCodec {
 		}
 		int valueEnd = encoded.indexOf(SEPARATOR, encoded.indexOf(SEPARATOR) + 1) + 1;
 		return stored.regionMatches(0, encoded, 0, valueEnd);
+	}
+
+	/**
+	 * Encodes prices computed at one time under one version.
+	 */
+	public static final class Encoder {
+
+		private final String suffix;
+
+		private Encoder(String suffix) {
+			this.suffix = suffix;
+		}
+
+		/**
+		 * Encodes one price.
+		 * @param price the market price
+		 * @param basePrice the base price it was computed from
+		 * @return the string to store under the price key
+		 */
+		public String encode(BigDecimal price, BigDecimal basePrice) {
+			return price.toPlainString() + SEPARATOR + basePrice.toPlainString() + this.suffix;
+		}
+
 	}
 
 	/**

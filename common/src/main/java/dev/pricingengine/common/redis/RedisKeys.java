@@ -81,7 +81,11 @@ public final class RedisKeys {
 		return this.prefix + "product:" + productId;
 	}
 
-	/** Set of the product ids of one category. */
+	/**
+	 * Hash of the products of one category: product id → its pricing inputs (see
+	 * {@link dev.pricingengine.common.catalog.ProductCodec#toInputs}), so that a
+	 * recalculation reads a category's members and their inputs in one scan.
+	 */
 	public String category(String category) {
 		return this.prefix + "category:" + category;
 	}

@@ -1,9 +1,11 @@
 package dev.pricingengine.common.catalog;
 
 import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,6 +28,18 @@ class ProductTests {
 	void rejectsIdsUnsafeForKeysAndUrls(String id) {
 		assertThatIllegalArgumentException().isThrownBy(() -> product(id, "10", "8", "15"))
 			.withMessageContaining("product id");
+	}
+
+	@Test
+	void checksIdsExactlyAsTheDocumentedPatternDoes() {
+		Pattern pattern = Pattern.compile(Product.ID_REGEX);
+		List<String> ids = new ArrayList<>(List.of("", "P".repeat(64), "P".repeat(65), "Ünï", "P-1\n"));
+		for (char c = 0; c < 256; c++) {
+			ids.addAll(List.of(String.valueOf(c), "P" + c, c + "1", "P-" + c + "x"));
+		}
+		for (String id : ids) {
+			assertThat(Product.isValidId(id)).as("'%s'", id).isEqualTo(pattern.matcher(id).matches());
+		}
 	}
 
 	@Test

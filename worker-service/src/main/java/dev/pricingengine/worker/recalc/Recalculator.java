@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -26,7 +27,6 @@ import dev.pricingengine.common.event.EventEnvelope;
 import dev.pricingengine.common.event.MarketEvent;
 import dev.pricingengine.common.market.DemandFactors;
 import dev.pricingengine.common.market.MarketStateFields;
-import dev.pricingengine.common.pricing.MarketPrice;
 import dev.pricingengine.common.pricing.MarketPriceCodec;
 import dev.pricingengine.common.pricing.PricingRule;
 import dev.pricingengine.common.redis.LuaScript;
@@ -39,7 +39,7 @@ import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.ValueScanCursor;
+import io.lettuce.core.MapScanCursor;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.StringCodec;
@@ -60,9 +60,11 @@ import org.springframework.stereotype.Component;
 
 /**
  * Applies a market event and recalculates the prices it affects, in batches of
- * {@code pricing.worker.batch-size}, pipelined on one connection: a batch's catalog
- * entries are read in one write of commands, the pricing rule runs here, and one script
- * writes the batch unless a newer holder of the lock has written (fencing).
+ * {@code pricing.worker.batch-size}, pipelined on one connection: categories are listed
+ * with their products' pricing inputs a scan page ahead, a batch's product factors and
+ * stored prices are read in one write of commands, the pricing rule runs here, and one
+ * script writes the prices that changed unless a newer holder of the lock has written
+ * (fencing).
  */
 @Component
 public class Recalculator {
@@ -72,7 +74,7 @@ public class Recalculator {
 	/** Batches whose writes may be unconfirmed while the next ones are priced. */
 	private static final int MAX_WRITES_IN_FLIGHT = 2;
 
-	/** Members per SSCAN round trip (Redis's default is 10). */
+	/** Entries per HSCAN round trip (Redis's default is 10). */
 	private static final ScanArgs SCAN = ScanArgs.Builder.limit(1000);
 
 	private static final AttributeKey<Long> BATCH_SIZE = AttributeKey.longKey("pricing.batch.size");
@@ -148,16 +150,16 @@ public class Recalculator {
 		Collection<String> categories = scope.categories(redis, this.keys);
 		long total = scope.size(redis, this.keys, categories);
 		Pass pass = new Pass(connection, fencingToken, categories);
-		Pass.ProductIdCursor productIds = pass.new ProductIdCursor(categories, scope.products());
+		Pass.ProductCursor products = pass.new ProductCursor(categories, scope.products());
 		Deque<PendingWrite> writes = new ArrayDeque<>();
 		long processed = 0;
 		long lastReport = System.nanoTime();
-		List<String> batch = productIds.next(this.properties.batchSize());
+		List<Listed> batch = products.next(this.properties.batchSize());
 		BatchRead read = batch.isEmpty() ? null : pass.read(batch);
 		try {
 			while (read != null) {
 				BatchRead current = read;
-				batch = productIds.next(this.properties.batchSize());
+				batch = products.next(this.properties.batchSize());
 				read = batch.isEmpty() ? null : pass.read(batch);
 				writes.add(pass.write(current));
 				while (writes.size() > MAX_WRITES_IN_FLIGHT || (!writes.isEmpty() && writes.peek().isDone())) {
@@ -206,7 +208,7 @@ public class Recalculator {
 			}
 		}
 		Long applied = APPLY_EVENT.call(redis, ScriptOutputType.INTEGER, new String[] { key }, field, value,
-				String.valueOf(envelope.sequence()));
+				String.valueOf(envelope.sequence()), this.keys.category(""), Objects.toString(event.productId(), ""));
 		if (applied != null && applied < 0) {
 			throw new UnknownProductException(event.productId());
 		}
@@ -216,22 +218,22 @@ public class Recalculator {
 		return (stored == null) ? BigDecimal.ONE : new BigDecimal(stored);
 	}
 
-	private static AsyncCommand<String, String, List<String>> hmget(String key, List<String> fields) {
-		CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8).addKey(key);
-		fields.forEach(args::add);
-		return new AsyncCommand<>(new Command<>(CommandType.HMGET, new ValueListOutput<>(StringCodec.UTF8), args));
-	}
-
 	private static AsyncCommand<String, String, List<String>> mget(List<String> keys) {
 		CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8);
 		keys.forEach(args::addKey);
 		return new AsyncCommand<>(new Command<>(CommandType.MGET, new ValueListOutput<>(StringCodec.UTF8), args));
 	}
 
+	private static AsyncCommand<String, String, List<String>> hmget(String key, List<String> fields) {
+		CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8).addKey(key);
+		fields.forEach(args::add);
+		return new AsyncCommand<>(new Command<>(CommandType.HMGET, new ValueListOutput<>(StringCodec.UTF8), args));
+	}
+
 	/**
 	 * One recalculation under one fencing token. The market state changes only under the
 	 * lock, so its factors are read once per pass (category factors when first needed);
-	 * catalog entries are read per batch.
+	 * product factors and stored prices are read per batch.
 	 */
 	private final class Pass {
 
@@ -239,7 +241,7 @@ public class Recalculator {
 
 		private final long fencingToken;
 
-		private final Instant computedAt;
+		private final MarketPriceCodec.Encoder prices;
 
 		private final BigDecimal global;
 
@@ -249,51 +251,52 @@ public class Recalculator {
 			this.connection = connection;
 			this.fencingToken = fencingToken;
 			RedisCommands<String, String> redis = connection.sync();
-			this.computedAt = Instant.ofEpochMilli(RedisClock.millis(redis));
+			this.prices = MarketPriceCodec.encoder(Instant.ofEpochMilli(RedisClock.millis(redis)), fencingToken);
 			this.global = factor(redis.hget(Recalculator.this.keys.market(), MarketStateFields.GLOBAL));
 			readCategoryFactors(categories);
 		}
 
 		/**
-		 * The product ids of a scope: the members of its categories, scanned one
-		 * {@code SSCAN} ahead of their use so that listing never stalls the pipeline,
-		 * then its single products.
+		 * The products of a scope: the entries of its categories' hashes (ids with their
+		 * pricing inputs), scanned one {@code HSCAN} ahead of their use so that listing
+		 * never stalls the pipeline, then its single products (inputs read per batch).
 		 */
-		final class ProductIdCursor {
+		final class ProductCursor {
 
 			private final Iterator<String> categories;
 
 			private final Iterator<String> products;
 
-			private final Deque<String> buffered = new ArrayDeque<>();
+			private final Deque<Listed> buffered = new ArrayDeque<>();
 
 			private String category;
 
-			private CompletableFuture<ValueScanCursor<String>> scan;
+			private CompletableFuture<MapScanCursor<String, String>> scan;
 
-			ProductIdCursor(Collection<String> categories, Collection<String> products) {
+			ProductCursor(Collection<String> categories, Collection<String> products) {
 				this.categories = categories.iterator();
 				this.products = products.iterator();
 				scanNextCategory();
 			}
 
-			List<String> next(int size) {
+			List<Listed> next(int size) {
 				while (this.buffered.size() < size && this.scan != null) {
-					ValueScanCursor<String> page = await(this.scan);
-					this.buffered.addAll(page.getValues());
+					MapScanCursor<String, String> page = await(this.scan);
+					String scanned = this.category;
 					if (page.isFinished()) {
 						scanNextCategory();
 					}
 					else {
 						this.scan = Pass.this.connection.async()
-							.sscan(Recalculator.this.keys.category(this.category), page, SCAN)
+							.hscan(Recalculator.this.keys.category(this.category), page, SCAN)
 							.toCompletableFuture();
 					}
+					page.getMap().forEach((id, inputs) -> this.buffered.add(new Listed(id, scanned, inputs)));
 				}
 				while (this.buffered.size() < size && this.products.hasNext()) {
-					this.buffered.add(this.products.next());
+					this.buffered.add(new Listed(this.products.next(), null, null));
 				}
-				List<String> batch = new ArrayList<>(Math.min(size, this.buffered.size()));
+				List<Listed> batch = new ArrayList<>(Math.min(size, this.buffered.size()));
 				while (batch.size() < size && !this.buffered.isEmpty()) {
 					batch.add(this.buffered.poll());
 				}
@@ -305,29 +308,40 @@ public class Recalculator {
 				if (this.categories.hasNext()) {
 					this.category = this.categories.next();
 					this.scan = Pass.this.connection.async()
-						.sscan(Recalculator.this.keys.category(this.category), SCAN)
+						.hscan(Recalculator.this.keys.category(this.category), SCAN)
 						.toCompletableFuture();
 				}
 			}
 
 		}
 
-		/** Sends the reads of a batch's catalog entries and product factors. */
-		BatchRead read(List<String> productIds) {
-			List<AsyncCommand<String, String, List<String>>> commands = new ArrayList<>(productIds.size() + 1);
-			List<String> productFactorFields = new ArrayList<>(productIds.size());
-			for (String productId : productIds) {
-				commands.add(hmget(Recalculator.this.keys.product(productId), ProductCodec.FIELDS));
-				productFactorFields.add(MarketStateFields.product(productId));
+		/**
+		 * Sends the reads of a batch: its products' own demand factors and stored prices,
+		 * and the catalog entries of products listed without their inputs.
+		 */
+		BatchRead read(List<Listed> batch) {
+			List<String> productFactorFields = new ArrayList<>(batch.size());
+			List<String> priceKeys = new ArrayList<>(batch.size());
+			List<AsyncCommand<String, String, List<String>>> entries = new ArrayList<>();
+			for (Listed listed : batch) {
+				productFactorFields.add(MarketStateFields.product(listed.id()));
+				priceKeys.add(Recalculator.this.keys.price(listed.id()));
+				if (listed.inputs() == null) {
+					entries.add(hmget(Recalculator.this.keys.product(listed.id()), ProductCodec.FIELDS));
+				}
 			}
-			commands.add(hmget(Recalculator.this.keys.market(), productFactorFields));
-			commands.add(mget(productIds.stream().map(Recalculator.this.keys::price).toList()));
+			AsyncCommand<String, String, List<String>> productFactors = hmget(Recalculator.this.keys.market(),
+					productFactorFields);
+			AsyncCommand<String, String, List<String>> storedPrices = mget(priceKeys);
 			Span span = MessageTracing.tracer()
 				.spanBuilder("recalculate batch")
-				.setAttribute(BATCH_SIZE, productIds.size())
+				.setAttribute(BATCH_SIZE, batch.size())
 				.startSpan();
+			List<AsyncCommand<String, String, List<String>>> commands = new ArrayList<>(entries);
+			commands.add(productFactors);
+			commands.add(storedPrices);
 			this.connection.dispatch(commands);
-			return new BatchRead(productIds, commands, span);
+			return new BatchRead(batch, entries, productFactors, storedPrices, span);
 		}
 
 		/** Prices a batch whose inputs were read and sends its fenced write. */
@@ -343,17 +357,27 @@ public class Recalculator {
 		}
 
 		private PendingWrite priceAndWrite(BatchRead read) {
-			List<String> productFactors = await(read.commands().get(read.productIds().size()));
-			List<String> storedPrices = await(read.commands().get(read.productIds().size() + 1));
-			List<Product> products = new ArrayList<>(read.productIds().size());
-			List<BigDecimal> factors = new ArrayList<>(read.productIds().size());
-			List<String> stored = new ArrayList<>(read.productIds().size());
-			for (int i = 0; i < read.productIds().size(); i++) {
-				List<String> values = await(read.commands().get(i));
-				if (values.get(0) == null) {
-					continue; // removed from the catalog since it was listed
+			List<String> productFactors = await(read.productFactors());
+			List<String> storedPrices = await(read.storedPrices());
+			Iterator<AsyncCommand<String, String, List<String>>> entries = read.entries().iterator();
+			List<Product> products = new ArrayList<>(read.batch().size());
+			List<BigDecimal> factors = new ArrayList<>(read.batch().size());
+			List<String> stored = new ArrayList<>(read.batch().size());
+			for (int i = 0; i < read.batch().size(); i++) {
+				Listed listed = read.batch().get(i);
+				Product product;
+				if (listed.inputs() != null) {
+					product = ProductCodec.fromInputs(listed.id(), listed.category(), listed.inputs());
 				}
-				products.add(ProductCodec.fromValues(read.productIds().get(i), values));
+				else {
+					List<String> values = await(entries.next());
+					if (values.get(0) == null) {
+						continue; // not in the catalog (a base price event checked it
+									// was)
+					}
+					product = ProductCodec.fromValues(listed.id(), values);
+				}
+				products.add(product);
 				factors.add(factor(productFactors.get(i)));
 				stored.add(storedPrices.get(i));
 			}
@@ -369,8 +393,7 @@ public class Recalculator {
 				Product product = products.get(i);
 				DemandFactors demand = new DemandFactors(this.global, this.categoryFactors.get(product.category()),
 						factors.get(i));
-				String price = MarketPriceCodec.encode(new MarketPrice(PricingRule.marketPrice(product, demand),
-						product.basePrice(), this.computedAt, this.fencingToken));
+				String price = this.prices.encode(PricingRule.marketPrice(product, demand), product.basePrice());
 				if (!MarketPriceCodec.sameWorkerPrice(stored.get(i), price)) {
 					keys.add(Recalculator.this.keys.price(product.id()));
 					args.add(price);
@@ -378,7 +401,7 @@ public class Recalculator {
 			}
 			CompletionStage<Long> written = traced(read.span(), WRITE_FENCED.submit(this.connection.async(),
 					ScriptOutputType.INTEGER, keys.toArray(String[]::new), args.toArray(String[]::new)));
-			return new PendingWrite(read.productIds().size(), written.toCompletableFuture(), read.span());
+			return new PendingWrite(read.batch().size(), written.toCompletableFuture(), read.span());
 		}
 
 		/**
@@ -457,8 +480,32 @@ public class Recalculator {
 
 	}
 
-	private record BatchRead(List<String> productIds, List<AsyncCommand<String, String, List<String>>> commands,
-			Span span) {
+	/**
+	 * A product listed for recalculation.
+	 *
+	 * @param id the product id
+	 * @param category the category whose hash listed it, or {@code null} for a single
+	 * product of the scope
+	 * @param inputs its pricing inputs from that hash, or {@code null} when they are read
+	 * from its catalog entry
+	 */
+	private record Listed(String id, String category, String inputs) {
+
+	}
+
+	/**
+	 * The reads sent for a batch.
+	 *
+	 * @param batch the products
+	 * @param entries catalog entries of the products listed without inputs, in batch
+	 * order
+	 * @param productFactors the products' own demand factors
+	 * @param storedPrices the products' stored prices
+	 * @param span the batch's span
+	 */
+	private record BatchRead(List<Listed> batch, List<AsyncCommand<String, String, List<String>>> entries,
+			AsyncCommand<String, String, List<String>> productFactors,
+			AsyncCommand<String, String, List<String>> storedPrices, Span span) {
 
 	}
 
@@ -503,7 +550,7 @@ public class Recalculator {
 		}
 
 		long size(RedisCommands<String, String> redis, RedisKeys keys, Collection<String> categories) {
-			return categories.stream().mapToLong((each) -> redis.scard(keys.category(each))).sum()
+			return categories.stream().mapToLong((each) -> redis.hlen(keys.category(each))).sum()
 					+ this.products.size();
 		}
 

@@ -65,7 +65,7 @@ class PasswordProtectedRedisIntegrationTests {
 		Product product = new Product("P-1", "C-1", new BigDecimal("10.00"), new BigDecimal("5.00"),
 				new BigDecimal("20.00"));
 		redis.hset(this.keys.product(product.id()), ProductCodec.toHash(product));
-		redis.sadd(this.keys.category(product.category()), product.id());
+		redis.hset(this.keys.category(product.category()), product.id(), ProductCodec.toInputs(product));
 		redis.sadd(this.keys.categories(), product.category());
 		EventEnvelope envelope = new EventEnvelope(UUID.randomUUID().toString(), 1, MarketEvent.RECALCULATE,
 				Instant.now(), null, null);

@@ -101,7 +101,7 @@ class WorkerIntegrationTests {
 						base.multiply(new BigDecimal("1.50")).setScale(2, RoundingMode.HALF_EVEN));
 				redis().hset(this.keys.product(product.id()), ProductCodec.toHash(product));
 				redis().del(this.keys.price(product.id()));
-				redis().sadd(this.keys.category(category), product.id());
+				redis().hset(this.keys.category(category), product.id(), ProductCodec.toInputs(product));
 				redis().sadd(this.keys.categories(), category);
 				this.catalog.put(product.id(), product);
 			}
@@ -402,6 +402,9 @@ class WorkerIntegrationTests {
 		BigDecimal global = factor(market.get("global"));
 		for (Product seeded : this.catalog.values()) {
 			Product product = ProductCodec.fromHash(seeded.id(), redis().hgetall(this.keys.product(seeded.id())));
+			assertThat(redis().hget(this.keys.category(product.category()), product.id()))
+				.as("pricing inputs of %s in its category's hash", product.id())
+				.isEqualTo(ProductCodec.toInputs(product));
 			DemandFactors factors = new DemandFactors(global, factor(market.get("category:" + product.category())),
 					factor(market.get("product:" + product.id())));
 			String stored = redis().get(this.keys.price(product.id()));
