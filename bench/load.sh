@@ -20,7 +20,6 @@ DURATION=${DURATION:-20s}
 WARMUP=${WARMUP:-20s}
 MISS_PERCENT=${MISS_PERCENT:-20}
 API_PORT=${API_PORT:-18580}
-BENCH=load
 LOAD_PID=""
 # shellcheck source=bench/stack.sh
 source "$ROOT/bench/stack.sh" wrk

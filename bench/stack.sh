@@ -1,10 +1,12 @@
 # Sourced by the whole-stack benchmarks: runs scripts/run-local.sh against the Redis on
 # 127.0.0.1:6379 under a fresh key prefix with an API key of its own, and removes everything it
-# made when the benchmark ends. Set before sourcing: ROOT, BENCH (a name for the prefix), API_PORT.
+# made when the benchmark ends. Set before sourcing: ROOT, API_PORT.
 # Provides: log, start_stack [VAR=value ...], publish [json], API, PREFIX, PRICING_API_KEY, WORK,
 # STACK_PID, and an EXIT trap that calls the benchmark's optional bench_cleanup first.
 
-PREFIX="bench-$BENCH-$(date +%s)-$$:"
+# short, like the default "pricing:": every key the stack touches carries it, so its length is
+# part of what is measured
+PREFIX="bench$$:"
 export PRICING_API_KEY=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n') # the key this run's API accepts
 WORK=$(mktemp -d)
 STACK_PID=""
@@ -29,6 +31,8 @@ for tool in redis-cli curl "$@"; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is required (Debian: redis-tools, curl, wrk)" >&2; exit 1; }
 done
 redis-cli ping >/dev/null || { echo "bench: no Redis on 127.0.0.1:6379" >&2; exit 1; }
+# anything an earlier run with the same process id left behind
+redis-cli --scan --pattern "${PREFIX}*" | xargs -r -n 1000 redis-cli unlink >/dev/null
 
 # Starts the stack with the given extra environment and waits until it reports running.
 start_stack() {

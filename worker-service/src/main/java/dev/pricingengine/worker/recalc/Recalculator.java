@@ -87,6 +87,13 @@ public class Recalculator {
 
 	private static final AttributeKey<String> DB_PROCEDURE = AttributeKey.stringKey("db.stored_procedure.name");
 
+	/**
+	 * While stored prices are not worth reading (the last batch that read them found
+	 * every price changed), one batch in this many reads them to notice when they are
+	 * again.
+	 */
+	private static final int STORED_PRICES_SAMPLE_INTERVAL = 16;
+
 	/** Least time between two progress reports of a pass. */
 	private static final Duration PROGRESS_INTERVAL = Duration.ofMillis(200);
 
@@ -247,6 +254,15 @@ public class Recalculator {
 
 		private final Map<String, BigDecimal> categoryFactors = new HashMap<>();
 
+		/**
+		 * Whether batches read their stored prices to skip the unchanged ones: while the
+		 * last batch that read them found some unchanged (a pass where every price
+		 * changes reads them only in samples).
+		 */
+		private boolean storedPricesPay = true;
+
+		private int batchesSinceStoredPrices;
+
 		Pass(StatefulRedisConnection<String, String> connection, long fencingToken, Collection<String> categories) {
 			this.connection = connection;
 			this.fencingToken = fencingToken;
@@ -316,8 +332,9 @@ public class Recalculator {
 		}
 
 		/**
-		 * Sends the reads of a batch: its products' own demand factors and stored prices,
-		 * and the catalog entries of products listed without their inputs.
+		 * Sends the reads of a batch: its products' own demand factors, their stored
+		 * prices while those pay, and the catalog entries of products listed without
+		 * their inputs.
 		 */
 		BatchRead read(List<Listed> batch) {
 			List<String> productFactorFields = new ArrayList<>(batch.size());
@@ -332,14 +349,18 @@ public class Recalculator {
 			}
 			AsyncCommand<String, String, List<String>> productFactors = hmget(Recalculator.this.keys.market(),
 					productFactorFields);
-			AsyncCommand<String, String, List<String>> storedPrices = mget(priceKeys);
+			boolean readStoredPrices = this.storedPricesPay
+					|| ++this.batchesSinceStoredPrices % STORED_PRICES_SAMPLE_INTERVAL == 0;
+			AsyncCommand<String, String, List<String>> storedPrices = readStoredPrices ? mget(priceKeys) : null;
 			Span span = MessageTracing.tracer()
 				.spanBuilder("recalculate batch")
 				.setAttribute(BATCH_SIZE, batch.size())
 				.startSpan();
 			List<AsyncCommand<String, String, List<String>>> commands = new ArrayList<>(entries);
 			commands.add(productFactors);
-			commands.add(storedPrices);
+			if (storedPrices != null) {
+				commands.add(storedPrices);
+			}
 			this.connection.dispatch(commands);
 			return new BatchRead(batch, entries, productFactors, storedPrices, span);
 		}
@@ -358,7 +379,7 @@ public class Recalculator {
 
 		private PendingWrite priceAndWrite(BatchRead read) {
 			List<String> productFactors = await(read.productFactors());
-			List<String> storedPrices = await(read.storedPrices());
+			List<String> storedPrices = (read.storedPrices() != null) ? await(read.storedPrices()) : null;
 			Iterator<AsyncCommand<String, String, List<String>>> entries = read.entries().iterator();
 			List<Product> products = new ArrayList<>(read.batch().size());
 			List<BigDecimal> factors = new ArrayList<>(read.batch().size());
@@ -372,14 +393,14 @@ public class Recalculator {
 				else {
 					List<String> values = await(entries.next());
 					if (values.get(0) == null) {
-						continue; // not in the catalog (a base price event checked it
-									// was)
+						// not (or no longer) in the catalog
+						continue;
 					}
 					product = ProductCodec.fromValues(listed.id(), values);
 				}
 				products.add(product);
 				factors.add(factor(productFactors.get(i)));
-				stored.add(storedPrices.get(i));
+				stored.add((storedPrices != null) ? storedPrices.get(i) : null);
 			}
 			readCategoryFactors(products.stream().map(Product::category).toList());
 			// the fence is checked even when no price changed: a holder whose lease has
@@ -398,6 +419,9 @@ public class Recalculator {
 					keys.add(Recalculator.this.keys.price(product.id()));
 					args.add(price);
 				}
+			}
+			if (storedPrices != null) {
+				this.storedPricesPay = args.size() - 1 < products.size();
 			}
 			CompletionStage<Long> written = traced(read.span(), WRITE_FENCED.submit(this.connection.async(),
 					ScriptOutputType.INTEGER, keys.toArray(String[]::new), args.toArray(String[]::new)));
@@ -500,7 +524,7 @@ public class Recalculator {
 	 * @param entries catalog entries of the products listed without inputs, in batch
 	 * order
 	 * @param productFactors the products' own demand factors
-	 * @param storedPrices the products' stored prices
+	 * @param storedPrices the products' stored prices, or {@code null} when not read
 	 * @param span the batch's span
 	 */
 	private record BatchRead(List<Listed> batch, List<AsyncCommand<String, String, List<String>>> entries,

@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import dev.pricingengine.common.catalog.Product;
 import dev.pricingengine.common.catalog.ProductCodec;
@@ -321,6 +323,34 @@ class WorkerIntegrationTests {
 		before.remove("C-1-P0");
 		before.forEach((id, price) -> assertThat(redis().get(this.keys.price(id))).as(id).isEqualTo(price));
 		assertPricesFollowTheRule();
+	}
+
+	@Test
+	void storedPricesAreReadOnlyWhileSomeTurnOutUnchanged() {
+		Recalculator.Scope everything = Recalculator.Scope.of(MarketEvent.RECALCULATE);
+		this.recalculator.recalculate(everything, 1, (processed) -> {
+		});
+		long before = mgetCalls();
+		this.recalculator.recalculate(everything, 2, (processed) -> {
+		});
+		long unchangedPass = mgetCalls() - before;
+		redis().hset(this.keys.market(), "global", "1.5");
+		before = mgetCalls();
+		this.recalculator.recalculate(everything, 3, (processed) -> {
+		});
+		long changedPass = mgetCalls() - before;
+		int batches = (CATEGORIES.size() * PRODUCTS_PER_CATEGORY + 6) / 7; // batch-size=7
+		assertThat(unchangedPass).as("every batch of a pass that finds prices unchanged reads them").isEqualTo(batches);
+		// the second batch's reads are sent before the first batch's answer is priced
+		assertThat(changedPass).as("a pass that finds every price changed stops reading them").isEqualTo(2);
+		assertPricesFollowTheRule();
+		assertThat(MarketPriceCodec.decode(redis().get(this.keys.price("C-3-P14"))).version()).isEqualTo(3);
+	}
+
+	private long mgetCalls() {
+		String stats = redis().info("commandstats");
+		Matcher calls = Pattern.compile("cmdstat_mget:calls=(\\d+)").matcher(stats);
+		return calls.find() ? Long.parseLong(calls.group(1)) : 0;
 	}
 
 	private double counter(String name, String... tags) {
