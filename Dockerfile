@@ -17,7 +17,8 @@ RUN --mount=type=cache,target=/root/.m2 \
     ./mvnw --batch-mode --no-transfer-progress package -DskipTests -pl "${SERVICE}" -am \
  && java -Djarmode=tools -jar "${SERVICE}/target/${SERVICE}-"*.jar extract --layers \
       --application-filename app.jar --destination /extracted \
- && mkdir /agent && cp "${SERVICE}/target/agent/opentelemetry-javaagent.jar" /agent/
+ && mkdir /agent && cp "${SERVICE}/target/agent/opentelemetry-javaagent.jar" /agent/ \
+ && cp "${SERVICE}/jvm.options" /extracted/jvm.options
 
 FROM eclipse-temurin:17.0.15_6-jre-noble
 ARG SERVICE
@@ -29,8 +30,11 @@ COPY --from=build /extracted/spring-boot-loader/ ./
 COPY --from=build /extracted/snapshot-dependencies/ ./
 COPY --from=build /extracted/application/ ./
 COPY --from=build /agent/opentelemetry-javaagent.jar /opt/opentelemetry/opentelemetry-javaagent.jar
+# the service's JVM defaults (heap size, collector), as scripts/run-local.sh passes them
+COPY --from=build /extracted/jvm.options /app/jvm.options
 ENV JAVA_TOOL_OPTIONS="-javaagent:/opt/opentelemetry/opentelemetry-javaagent.jar" \
     OTEL_SERVICE_NAME="${SERVICE}" \
-    SPRING_PROFILES_ACTIVE=docker
+    SPRING_PROFILES_ACTIVE=docker \
+    MALLOC_ARENA_MAX=2
 USER pricing
-ENTRYPOINT ["java", "-jar", "/app/app.jar"]
+ENTRYPOINT ["java", "@/app/jvm.options", "-jar", "/app/app.jar"]

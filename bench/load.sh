@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load benchmark of the whole stack (a command to run, not a test). The stack runs through
 # scripts/run-local.sh with its defaults (demo catalog of PRODUCTS products, 2 listeners, 2 workers,
-# -Xmx256m, the OpenTelemetry agent attached) against the Redis on 127.0.0.1:6379 under a fresh key
+# each service's <module>/jvm.options, the OpenTelemetry agent attached) against the Redis on 127.0.0.1:6379 under a fresh key
 # prefix that is deleted afterwards. Two phases of mixed reads — GET /api/v1/prices/P-<random>,
 # cache hits and misses (before each phase the cached prices of MISS_PERCENT % of the products are
 # dropped) — with wrk (-t1 -c CONNECTIONS, DURATION each):

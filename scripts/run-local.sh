@@ -10,7 +10,9 @@
 #   LOCAL_REDIS     auto (default): redis-server from PATH, else the binary shipped in the
 #                   embedded-redis artifact from Maven Central; embedded: always the latter.
 #   API_PORT        API port (default 8080); listeners and workers use the next four ports.
-#   JAVA_OPTS       extra JVM options for every service (default -Xmx256m).
+#   JAVA_OPTS       extra JVM options for every service, after its defaults in <module>/jvm.options
+#                   (heap size and collector; the last of two settings of an option wins).
+#   MALLOC_ARENA_MAX  glibc malloc arenas per JVM (default 2: less resident memory).
 #   RUN_DIR         where logs and the extracted Redis binary go (default .run-local/).
 #   LISTENERS, WORKERS  how many of each to start (default 2 each).
 #   WORKER_NICE     CPU priority of the workers (default 10, below the API's): recalculation is
@@ -31,7 +33,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
 LOCAL_REDIS=${LOCAL_REDIS:-auto}
 API_PORT=${API_PORT:-8080}
-JAVA_OPTS=${JAVA_OPTS:--Xmx256m}
+JAVA_OPTS=${JAVA_OPTS:-}
+export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
 RUN_DIR=${RUN_DIR:-$ROOT/.run-local}
 LISTENERS=${LISTENERS:-2}
 WORKERS=${WORKERS:-2}
@@ -198,7 +201,7 @@ launch() {
   fi
   # shellcheck disable=SC2086 # JAVA_OPTS holds several options
   ${priority[@]+"${priority[@]}"} env "${tracing[@]}" REDIS_URL="$REDIS_URL" PORT="$port" \
-    java -javaagent:"$(agent_of "$module")" $JAVA_OPTS -jar "$(jar_of "$module")" \
+    java -javaagent:"$(agent_of "$module")" @"$ROOT/$module/jvm.options" $JAVA_OPTS -jar "$(jar_of "$module")" \
     >>"$RUN_DIR/logs/$name.log" 2>&1 &
   LAUNCHED_PID=$!
   LAUNCHED_AT=$SECONDS

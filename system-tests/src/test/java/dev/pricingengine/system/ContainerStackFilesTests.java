@@ -124,7 +124,16 @@ class ContainerStackFilesTests {
 			.contains("target/agent/opentelemetry-javaagent.jar")
 			.contains("JAVA_TOOL_OPTIONS=\"-javaagent:/opt/opentelemetry/opentelemetry-javaagent.jar\"")
 			.contains("OTEL_SERVICE_NAME=\"${SERVICE}\"")
-			.contains("SPRING_PROFILES_ACTIVE=docker");
+			.contains("SPRING_PROFILES_ACTIVE=docker")
+			.contains("cp \"${SERVICE}/jvm.options\" /extracted/jvm.options")
+			.contains("COPY --from=build /extracted/jvm.options /app/jvm.options")
+			.contains("ENTRYPOINT [\"java\", \"@/app/jvm.options\", \"-jar\", \"/app/app.jar\"]");
+		for (String module : List.of("api-service", "listener-service", "worker-service")) {
+			assertThat(LocalStack.REPOSITORY_ROOT.resolve(module).resolve("jvm.options"))
+				.as("JVM defaults of %s", module)
+				.content()
+				.containsPattern("(?m)^-Xmx\\d+m$");
+		}
 		assertThat(dockerfile.lines().filter((line) -> line.startsWith("USER ")).toList())
 			.containsExactly("USER pricing");
 		assertThat(dockerfile.lines().filter((line) -> line.startsWith("COPY --from=build /extracted/")).toList())

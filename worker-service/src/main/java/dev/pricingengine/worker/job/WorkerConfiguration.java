@@ -26,6 +26,12 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
 class WorkerConfiguration {
 
 	/**
+	 * Redis connections Redisson may open for the lock (taken, renewed, released) beyond
+	 * one per consumer thread.
+	 */
+	private static final int SPARE_LOCK_CONNECTIONS = 2;
+
+	/**
 	 * No per-command latency samples on the worker's Lettuce client: a recalculation
 	 * sends hundreds of thousands of commands a second, and per-command instrumentation
 	 * cost more of the client's event loop than the commands themselves (JFR). For the
@@ -45,7 +51,10 @@ class WorkerConfiguration {
 	 * Redisson, for the fenced lock, on the same Redis as everything else: built from
 	 * Spring Boot's Redis connection details, so {@code spring.data.redis.*} (user,
 	 * password, TLS) configures it too. Its lock watchdog renews the lock's lease
-	 * ({@code pricing.worker.lock-lease}) while the holder lives.
+	 * ({@code pricing.worker.lock-lease}) while the holder lives. It serves only the
+	 * lock, so it gets two threads of each kind and a few connections (its defaults, 32
+	 * Netty threads and 24 idle connections, are sized for an application doing all its
+	 * Redis work through it).
 	 */
 	@Bean(destroyMethod = "shutdown")
 	RedissonClient redissonClient(DataRedisConnectionDetails connection, WorkerProperties properties) {
@@ -53,8 +62,12 @@ class WorkerConfiguration {
 		if (standalone == null) {
 			throw new IllegalStateException("The worker's lock supports a standalone Redis for now");
 		}
-		Config config = new Config().setLockWatchdogTimeout(properties.lockLease().toMillis());
+		Config config = new Config().setLockWatchdogTimeout(properties.lockLease().toMillis())
+			.setNettyThreads(2)
+			.setThreads(2);
 		SingleServerConfig server = config.useSingleServer()
+			.setConnectionMinimumIdleSize(1)
+			.setConnectionPoolSize(properties.concurrency() + SPARE_LOCK_CONNECTIONS)
 			.setAddress(((connection.getSslBundle() != null) ? "rediss://" : "redis://") + standalone.getHost() + ":"
 					+ standalone.getPort())
 			.setDatabase(standalone.getDatabase());
