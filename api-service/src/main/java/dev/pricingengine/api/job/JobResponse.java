@@ -27,13 +27,15 @@ import dev.pricingengine.common.job.JobState;
  * @param lockedAt when it took the lock
  * @param unlockedAt when it released the lock
  * @param fencingToken the lock's fencing token its writes carried
+ * @param lockExpired whether the lock's lease had lapsed before the job released it
+ * (fencing refused any of its writes after a newer holder's); null until it succeeded
  * @param worker the consumer that ran it
  * @param error why it was dead-lettered
  * @param traceId the event's trace (publish, bridge, job), when tracing is on
  */
 record JobResponse(String jobId, JobState state, MarketEvent event, Long sequence, Integer attempts, Long processed,
 		Long total, Instant enqueuedAt, Instant startedAt, Instant finishedAt, String lock, Instant lockedAt,
-		Instant unlockedAt, Long fencingToken, String worker, String error, String traceId) {
+		Instant unlockedAt, Long fencingToken, Boolean lockExpired, String worker, String error, String traceId) {
 
 	static JobResponse fromHash(String jobId, Map<String, String> hash) {
 		EventEnvelope envelope = EnvelopeCodec.decode(hash.get(JobFields.ENVELOPE));
@@ -42,13 +44,18 @@ record JobResponse(String jobId, JobState state, MarketEvent event, Long sequenc
 				number(hash, JobFields.PROCESSED), number(hash, JobFields.TOTAL), time(hash, JobFields.ENQUEUED_AT),
 				time(hash, JobFields.STARTED_AT), time(hash, JobFields.FINISHED_AT), hash.get(JobFields.LOCK),
 				time(hash, JobFields.LOCKED_AT), time(hash, JobFields.UNLOCKED_AT),
-				number(hash, JobFields.FENCING_TOKEN), hash.get(JobFields.WORKER), hash.get(JobFields.ERROR),
-				hash.get(JobFields.TRACE_ID));
+				number(hash, JobFields.FENCING_TOKEN), flag(hash, JobFields.LOCK_EXPIRED), hash.get(JobFields.WORKER),
+				hash.get(JobFields.ERROR), hash.get(JobFields.TRACE_ID));
 	}
 
 	private static Long number(Map<String, String> hash, String field) {
 		String value = hash.get(field);
 		return (value != null) ? Long.valueOf(value) : null;
+	}
+
+	private static Boolean flag(Map<String, String> hash, String field) {
+		String value = hash.get(field);
+		return (value != null) ? Boolean.valueOf(value) : null;
 	}
 
 	private static Instant time(Map<String, String> hash, String field) {

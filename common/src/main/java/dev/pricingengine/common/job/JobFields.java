@@ -30,6 +30,14 @@ public final class JobFields {
 
 	public static final String FENCING_TOKEN = "fencing_token";
 
+	/**
+	 * {@code true} when the lock's lease had lapsed before the job released it (its
+	 * holder stalled past the lease, or Redis lost the renewals): another holder may have
+	 * taken the lock meanwhile, and fencing refused any write of this one after that
+	 * holder's.
+	 */
+	public static final String LOCK_EXPIRED = "lock_expired";
+
 	public static final String PROCESSED = "processed";
 
 	public static final String TOTAL = "total";

@@ -178,6 +178,7 @@ class JobProcessor {
 		}
 		lockSpan.setAttribute(FENCING_TOKEN, token);
 		Recalculator.Result result;
+		boolean released;
 		try (Scope scope = lockSpan.makeCurrent()) {
 			redis.hset(job, Map.of(JobFields.STATE, JobState.RUNNING.name(), JobFields.LOCKED_AT,
 					String.valueOf(RedisClock.millis(redis)), JobFields.FENCING_TOKEN, String.valueOf(token)));
@@ -187,13 +188,14 @@ class JobProcessor {
 			redis.hset(job, JobFields.UNLOCKED_AT, String.valueOf(RedisClock.millis(redis)));
 		}
 		finally {
-			release(lock, lockedAt);
+			released = release(lock, lockedAt);
 			lockSpan.end();
 		}
 		redis.hset(job,
 				Map.of(JobFields.STATE, JobState.SUCCEEDED.name(), JobFields.PROCESSED,
 						String.valueOf(result.processed()), JobFields.TOTAL, String.valueOf(result.total()),
-						JobFields.FINISHED_AT, String.valueOf(RedisClock.millis(redis))));
+						JobFields.FINISHED_AT, String.valueOf(RedisClock.millis(redis)), JobFields.LOCK_EXPIRED,
+						String.valueOf(!released)));
 		this.metrics.finished(JobState.SUCCEEDED);
 	}
 
@@ -295,15 +297,18 @@ class JobProcessor {
 
 	/**
 	 * Releases the lock unless its lease expired meanwhile (the holder was paused longer
-	 * than the lease; fencing kept its late writes out).
+	 * than the lease, or Redis lost the renewals; fencing kept its late writes out).
+	 * @return whether the lock was still held
 	 */
-	private void release(RFencedLock lock, long lockedAt) {
+	private boolean release(RFencedLock lock, long lockedAt) {
 		this.metrics.lockHeld(Duration.ofNanos(System.nanoTime() - lockedAt));
 		try {
 			lock.unlock();
+			return true;
 		}
 		catch (IllegalMonitorStateException ex) {
 			logger.warn("The recalculation lock was lost before its release: {}", ex.getMessage());
+			return false;
 		}
 	}
 

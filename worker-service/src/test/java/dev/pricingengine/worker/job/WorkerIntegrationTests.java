@@ -120,6 +120,7 @@ class WorkerIntegrationTests {
 			.containsEntry("processed", String.valueOf(PRODUCTS_PER_CATEGORY))
 			.containsEntry("total", String.valueOf(PRODUCTS_PER_CATEGORY))
 			.containsEntry("attempts", "1")
+			.containsEntry("lock_expired", "false")
 			.containsKeys("fencing_token", "locked_at", "unlocked_at", "worker", "started_at", "finished_at");
 		assertThat(Long.parseLong(status.get("locked_at")))
 			.isLessThanOrEqualTo(Long.parseLong(status.get("unlocked_at")));
