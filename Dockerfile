@@ -18,7 +18,7 @@ RUN --mount=type=cache,target=/root/.m2 \
  && java -Djarmode=tools -jar "${SERVICE}/target/${SERVICE}-"*.jar extract --layers \
       --application-filename app.jar --destination /extracted \
  && mkdir /agent && cp "${SERVICE}/target/agent/opentelemetry-javaagent.jar" /agent/ \
- && cp "${SERVICE}/jvm.options" /extracted/jvm.options
+ && mkdir /jvm && cp "${SERVICE}/jvm.options" /jvm/
 
 FROM eclipse-temurin:17.0.15_6-jre-noble
 ARG SERVICE
@@ -31,7 +31,7 @@ COPY --from=build /extracted/snapshot-dependencies/ ./
 COPY --from=build /extracted/application/ ./
 COPY --from=build /agent/opentelemetry-javaagent.jar /opt/opentelemetry/opentelemetry-javaagent.jar
 # the service's JVM defaults (heap size, collector), as scripts/run-local.sh passes them
-COPY --from=build /extracted/jvm.options /app/jvm.options
+COPY --from=build /jvm/jvm.options /app/jvm.options
 ENV JAVA_TOOL_OPTIONS="-javaagent:/opt/opentelemetry/opentelemetry-javaagent.jar" \
     OTEL_SERVICE_NAME="${SERVICE}" \
     SPRING_PROFILES_ACTIVE=docker \

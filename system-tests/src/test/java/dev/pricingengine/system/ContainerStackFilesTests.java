@@ -125,8 +125,8 @@ class ContainerStackFilesTests {
 			.contains("JAVA_TOOL_OPTIONS=\"-javaagent:/opt/opentelemetry/opentelemetry-javaagent.jar\"")
 			.contains("OTEL_SERVICE_NAME=\"${SERVICE}\"")
 			.contains("SPRING_PROFILES_ACTIVE=docker")
-			.contains("cp \"${SERVICE}/jvm.options\" /extracted/jvm.options")
-			.contains("COPY --from=build /extracted/jvm.options /app/jvm.options")
+			.contains("cp \"${SERVICE}/jvm.options\" /jvm/")
+			.contains("COPY --from=build /jvm/jvm.options /app/jvm.options")
 			.contains("ENTRYPOINT [\"java\", \"@/app/jvm.options\", \"-jar\", \"/app/app.jar\"]");
 		for (String module : List.of("api-service", "listener-service", "worker-service")) {
 			assertThat(LocalStack.REPOSITORY_ROOT.resolve(module).resolve("jvm.options"))

@@ -35,11 +35,11 @@ import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
 import dev.pricingengine.common.tracing.MessageTracing;
 import dev.pricingengine.worker.job.WorkerProperties;
+import io.lettuce.core.MapScanCursor;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.MapScanCursor;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.StringCodec;
@@ -337,20 +337,22 @@ public class Recalculator {
 		 * their inputs.
 		 */
 		BatchRead read(List<Listed> batch) {
+			boolean readStoredPrices = this.storedPricesPay
+					|| ++this.batchesSinceStoredPrices % STORED_PRICES_SAMPLE_INTERVAL == 0;
 			List<String> productFactorFields = new ArrayList<>(batch.size());
-			List<String> priceKeys = new ArrayList<>(batch.size());
+			List<String> priceKeys = new ArrayList<>(readStoredPrices ? batch.size() : 0);
 			List<AsyncCommand<String, String, List<String>>> entries = new ArrayList<>();
 			for (Listed listed : batch) {
 				productFactorFields.add(MarketStateFields.product(listed.id()));
-				priceKeys.add(Recalculator.this.keys.price(listed.id()));
+				if (readStoredPrices) {
+					priceKeys.add(Recalculator.this.keys.price(listed.id()));
+				}
 				if (listed.inputs() == null) {
 					entries.add(hmget(Recalculator.this.keys.product(listed.id()), ProductCodec.FIELDS));
 				}
 			}
 			AsyncCommand<String, String, List<String>> productFactors = hmget(Recalculator.this.keys.market(),
 					productFactorFields);
-			boolean readStoredPrices = this.storedPricesPay
-					|| ++this.batchesSinceStoredPrices % STORED_PRICES_SAMPLE_INTERVAL == 0;
 			AsyncCommand<String, String, List<String>> storedPrices = readStoredPrices ? mget(priceKeys) : null;
 			Span span = MessageTracing.tracer()
 				.spanBuilder("recalculate batch")
