@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Load benchmark of the whole stack (a command to run, not a test). The stack runs through
 # scripts/run-local.sh with its defaults (demo catalog of PRODUCTS products, 2 listeners, 2 workers,
-# each service's <module>/jvm.options, the OpenTelemetry agent attached) against the Redis on 127.0.0.1:6379 under a fresh key
-# prefix that is deleted afterwards. Two phases of mixed reads — GET /api/v1/prices/P-<random>,
-# cache hits and misses (before each phase the cached prices of MISS_PERCENT % of the products are
-# dropped) — with wrk (-t1 -c CONNECTIONS, DURATION each):
+# each service's <module>/jvm.options, the OpenTelemetry agent attached) against the Redis on
+# 127.0.0.1:6379 under a fresh key prefix that is deleted afterwards. Two phases of mixed reads —
+# GET /api/v1/prices/P-<random>, cache hits and misses (before each phase the cached prices of
+# MISS_PERCENT % of the products are dropped) — with wrk (-t1 -c CONNECTIONS, DURATION each):
 #   A: reads alone;
 #   B: the same reads while full recalculations of the catalog run back to back (RECALCULATE,
 #      wait for its job, again) and a demand-factor event per second goes to a category.

@@ -86,8 +86,8 @@ final class ChaosReport {
 	 * prices), tokens grow.
 	 */
 	void lockHolds(Iterable<Map<String, String>> jobs) {
-		List<long[]> holds = new ArrayList<>(); // locked_at, unlocked_at, token, lease
-												// lapsed (1)
+		// locked_at, unlocked_at, token, 1 when the lease lapsed before the release
+		List<long[]> holds = new ArrayList<>();
 		for (Map<String, String> job : jobs) {
 			if (job.containsKey("locked_at") && job.containsKey("unlocked_at")
 					&& "SUCCEEDED".equals(job.get("state"))) {
