@@ -32,7 +32,10 @@ COPY --from=build /extracted/application/ ./
 COPY --from=build /agent/opentelemetry-javaagent.jar /opt/opentelemetry/opentelemetry-javaagent.jar
 # the service's JVM defaults (heap size, collector), as scripts/run-local.sh passes them
 COPY --from=build /jvm/jvm.options /app/jvm.options
+# the agent's defaults (the instrumentations switched on), as scripts/run-local.sh passes them
+COPY otel-agent.properties /opt/opentelemetry/otel-agent.properties
 ENV JAVA_TOOL_OPTIONS="-javaagent:/opt/opentelemetry/opentelemetry-javaagent.jar" \
+    OTEL_JAVAAGENT_CONFIGURATION_FILE=/opt/opentelemetry/otel-agent.properties \
     OTEL_SERVICE_NAME="${SERVICE}" \
     SPRING_PROFILES_ACTIVE=docker \
     MALLOC_ARENA_MAX=2

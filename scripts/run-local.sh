@@ -26,7 +26,9 @@
 #   OTEL_*          the OpenTelemetry Java agent's standard settings; every service runs with the
 #                   agent (service names api-service, listener-service, worker-service) and sends
 #                   traces over OTLP/HTTP to localhost:4318 when something listens there.
-#                   OTEL_JAVAAGENT_ENABLED=false runs without it.
+#                   OTEL_JAVAAGENT_ENABLED=false runs without it. Its defaults, which
+#                   instrumentations are on among them, are in otel-agent.properties
+#                   (OTEL_JAVAAGENT_CONFIGURATION_FILE names another file).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -190,7 +192,8 @@ configure_tracing() {
 # Starts a service's JVM, its output appended to its log; sets LAUNCHED_PID.
 launch() {
   local module=$1 name=$2 port=$3
-  local -a tracing=("OTEL_SERVICE_NAME=$module") priority=()
+  local -a tracing=("OTEL_SERVICE_NAME=$module"
+    "OTEL_JAVAAGENT_CONFIGURATION_FILE=${OTEL_JAVAAGENT_CONFIGURATION_FILE:-$ROOT/otel-agent.properties}") priority=()
   if [[ $module == worker-service ]]; then
     # recalculation is batch work: on a shared machine it yields the CPU to the read path
     priority=(nice -n "$WORKER_NICE")

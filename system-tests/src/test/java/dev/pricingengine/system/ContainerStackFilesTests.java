@@ -127,7 +127,13 @@ class ContainerStackFilesTests {
 			.contains("SPRING_PROFILES_ACTIVE=docker")
 			.contains("cp \"${SERVICE}/jvm.options\" /jvm/")
 			.contains("COPY --from=build /jvm/jvm.options /app/jvm.options")
-			.contains("ENTRYPOINT [\"java\", \"@/app/jvm.options\", \"-jar\", \"/app/app.jar\"]");
+			.contains("ENTRYPOINT [\"java\", \"@/app/jvm.options\", \"-jar\", \"/app/app.jar\"]")
+			.contains("COPY otel-agent.properties /opt/opentelemetry/otel-agent.properties")
+			.contains("OTEL_JAVAAGENT_CONFIGURATION_FILE=/opt/opentelemetry/otel-agent.properties");
+		assertThat(LocalStack.REPOSITORY_ROOT.resolve("otel-agent.properties")).as("the agent's defaults")
+			.content()
+			.containsPattern("(?m)^otel.instrumentation.common.default-enabled=false$")
+			.containsPattern("(?m)^otel.instrumentation.opentelemetry-api.enabled=true$");
 		for (String module : List.of("api-service", "listener-service", "worker-service")) {
 			assertThat(LocalStack.REPOSITORY_ROOT.resolve(module).resolve("jvm.options"))
 				.as("JVM defaults of %s", module)
