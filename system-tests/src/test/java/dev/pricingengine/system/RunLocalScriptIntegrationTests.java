@@ -2,7 +2,9 @@ package dev.pricingengine.system;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.io.IOException;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,6 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collector;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import dev.pricingengine.system.OtlpReceiver.ReceivedSpan;
 import org.junit.jupiter.api.Test;
@@ -58,7 +61,7 @@ class RunLocalScriptIntegrationTests {
 			assertThat(anonymous.statusCode()).as("publishing without the API key").isEqualTo(401);
 			tracesAnEventFromTheHttpRequestToTheWorkersPriceWrites(stack, traces);
 			appliesEveryPublishedEventOnceThroughTwoListenersAndTwoWorkers(stack);
-			deadLettersUnderPersistentFailureAndReplaysOnceItClears(stack);
+			deadLettersUnderPersistentFailureAndReplaysOnceItClears(stack, runDir);
 			anotherWorkerCompletesTheJobOfAWorkerKilledMidJob(stack);
 			importsACatalogLargerThanItsHeapAsAStream(stack);
 
@@ -196,7 +199,8 @@ class RunLocalScriptIntegrationTests {
 				.isEqualByComparingTo(expected));
 	}
 
-	private static void deadLettersUnderPersistentFailureAndReplaysOnceItClears(LocalStack stack) throws Exception {
+	private static void deadLettersUnderPersistentFailureAndReplaysOnceItClears(LocalStack stack, Path runDir)
+			throws Exception {
 		assertThat(stack.put(stack.apiPort, "/api/v1/admin/faults", "{\"failure_rate\":1.0}").statusCode())
 			.isEqualTo(200);
 		String job = publish(stack, "{\"type\":\"DEMAND_FACTOR\",\"factor\":1.2,\"product_id\":\"P-7\"}");
@@ -207,6 +211,11 @@ class RunLocalScriptIntegrationTests {
 						.contains("\"attempts\":6")
 						.contains("ExternalApiTimeoutException"));
 		assertThat(stack.get(stack.apiPort, "/api/v1/dead-letters").body()).contains(jobId);
+		// log lines carry the trace context (the agent's Logback MDC instrumentation)
+		String traceId = field(stack.get(stack.apiPort, job).body(), "trace_id", "[0-9a-f]{32}");
+		await().atMost(Duration.ofSeconds(10))
+			.untilAsserted(() -> assertThat(logLines(runDir, "worker-")).anySatisfy(
+					(line) -> assertThat(line).contains("[" + traceId + ",").contains("Dead-lettering job " + jobId)));
 
 		assertThat(stack.put(stack.apiPort, "/api/v1/admin/faults", "{\"failure_rate\":0}").statusCode())
 			.isEqualTo(200);
@@ -259,6 +268,16 @@ class RunLocalScriptIntegrationTests {
 		HttpResponse<String> last = stack.get(stack.apiPort, "/api/v1/catalog/P-big-" + (products - 1));
 		assertThat(last.statusCode()).isEqualTo(200);
 		assertThat(last.body()).contains("\"base_price\":" + ((products - 1) % 900 + 5) + ".99");
+	}
+
+	private static List<String> logLines(Path runDir, String namePrefix) throws IOException {
+		List<String> lines = new ArrayList<>();
+		try (Stream<Path> logs = Files.list(runDir.resolve("logs"))) {
+			for (Path log : logs.filter((path) -> path.getFileName().toString().startsWith(namePrefix)).toList()) {
+				lines.addAll(Files.readAllLines(log));
+			}
+		}
+		return lines;
 	}
 
 	private static String field(String json, String name) {
