@@ -8,9 +8,9 @@
 #   A: reads alone;
 #   B: the same reads while full recalculations of the catalog run back to back (RECALCULATE,
 #      wait for its job, again) and a demand-factor event per second goes to a category.
-# It prints read p50/p99 of both phases and the p99 ratio (target B/A < 2), the recalculations
-# done during B, and each service's resident memory (VmRSS, highest sample during B; target
-# <= 300 MiB).
+# It prints read p50/p99 of both phases and the p99 ratio (target B/A < 2), the API's CPU time
+# per read in each phase (user + system, from /proc), the recalculations done during B, and each
+# service's resident memory (VmRSS, highest sample during B; target <= 300 MiB).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -59,6 +59,19 @@ recalculate_continuously() {
   done
 }
 
+api_pid() {
+  local pid
+  for pid in $(pgrep -P "$STACK_PID" java || true); do
+    if grep -q 'api-service' "/proc/$pid/cmdline"; then echo "$pid"; fi
+  done
+}
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# CPU time per read in microseconds: ticks before, ticks after, the reads' RESULT line
+cpu_per_read() {
+  awk -v t="$(($2 - $1))" -v hz="$(getconf CLK_TCK)" -v n="$(field requests "$3")" \
+    'BEGIN { printf "%.0f us per read (%.1f s for %d reads)", t / hz / n * 1e6, t / hz, n }'
+}
+
 rss_sample() {
   local pid module
   for pid in $(pgrep -P "$STACK_PID" java || true); do
@@ -72,8 +85,12 @@ reads "$WARMUP" >/dev/null
 
 log "phase A: reads alone ($DURATION, c=$CONNECTIONS, $MISS_PERCENT % of prices dropped first)"
 drop_cached_prices
+API_PID=$(api_pid)
+t0=$(cpu_ticks "$API_PID")
 a=$(reads "$DURATION")
+t1=$(cpu_ticks "$API_PID")
 echo "PHASE_A $a"
+echo "API_CPU phase A: $(cpu_per_read "$t0" "$t1" "$a")"
 
 log "phase B: the same reads during back-to-back full recalculations"
 drop_cached_prices
@@ -83,11 +100,14 @@ LOAD_PID=$!
 sleep 2
 (for _ in $(seq 1 15); do rss_sample; sleep 1; done) >"$WORK/rss" &
 sampler=$!
+t0=$(cpu_ticks "$API_PID")
 b=$(reads "$DURATION")
+t1=$(cpu_ticks "$API_PID")
 kill "$LOAD_PID" 2>/dev/null; wait "$LOAD_PID" 2>/dev/null || true
 LOAD_PID=""
 wait "$sampler"
 echo "PHASE_B $b"
+echo "API_CPU phase B: $(cpu_per_read "$t0" "$t1" "$b")"
 echo "RECALCULATIONS during B: $(grep -c SUCCEEDED "$WORK/recalculations" || true) full passes succeeded, $(grep -c COALESCED "$WORK/recalculations" || true) coalesced"
 echo "RATIO read p99 B/A: $(awk -v a="$(field p99_ms "$a")" -v b="$(field p99_ms "$b")" 'BEGIN { printf "%.2f", b / a }') (target < 2)"
 echo "RATIO read p50 B/A: $(awk -v a="$(field p50_ms "$a")" -v b="$(field p50_ms "$b")" 'BEGIN { printf "%.2f", b / a }')"
