@@ -107,6 +107,8 @@ public class Recalculator {
 
 	private final Counter recalculated;
 
+	private final Counter replacedInputs;
+
 	Recalculator(SharedRedisConnection redisConnection, RedisKeys keys, WorkerProperties properties,
 			MeterRegistry meters) {
 		this.redisConnection = redisConnection;
@@ -114,6 +116,10 @@ public class Recalculator {
 		this.properties = properties;
 		this.recalculated = Counter.builder("pricing.worker.recalculated.prices")
 			.description("Market prices recalculated and written; a price found unchanged is not written")
+			.register(meters);
+		this.replacedInputs = Counter.builder("pricing.worker.replaced.inputs")
+			.description("Prices not written because their product's pricing inputs were replaced (a catalog import) "
+					+ "after the recalculation read them")
 			.register(meters);
 	}
 
@@ -384,13 +390,14 @@ public class Recalculator {
 			List<String> storedPrices = (read.storedPrices() != null) ? await(read.storedPrices()) : null;
 			Iterator<AsyncCommand<String, String, List<String>>> entries = read.entries().iterator();
 			List<Product> products = new ArrayList<>(read.batch().size());
+			List<String> inputs = new ArrayList<>(read.batch().size());
 			List<BigDecimal> factors = new ArrayList<>(read.batch().size());
 			List<String> stored = new ArrayList<>(read.batch().size());
 			for (int i = 0; i < read.batch().size(); i++) {
 				Listed listed = read.batch().get(i);
-				Product product;
 				if (listed.inputs() != null) {
-					product = ProductCodec.fromInputs(listed.id(), listed.category(), listed.inputs());
+					products.add(ProductCodec.fromInputs(listed.id(), listed.category(), listed.inputs()));
+					inputs.add(listed.inputs());
 				}
 				else {
 					List<String> values = await(entries.next());
@@ -398,36 +405,31 @@ public class Recalculator {
 						// not (or no longer) in the catalog
 						continue;
 					}
-					product = ProductCodec.fromValues(listed.id(), values);
+					Product product = ProductCodec.fromValues(listed.id(), values);
+					products.add(product);
+					inputs.add(ProductCodec.toInputs(product));
 				}
-				products.add(product);
 				factors.add(factor(productFactors.get(i)));
 				stored.add((storedPrices != null) ? storedPrices.get(i) : null);
 			}
 			readCategoryFactors(products.stream().map(Product::category).toList());
-			// the fence is checked even when no price changed: a holder whose lease has
-			// passed learns it at its next batch
-			List<String> keys = new ArrayList<>(products.size() + 2);
-			List<String> args = new ArrayList<>(products.size() + 1);
-			keys.add(Recalculator.this.keys.priceFence(Recalculator.this.properties.lockName()));
-			keys.add(Recalculator.this.keys.priceFenceRejections(Recalculator.this.properties.lockName()));
-			args.add(String.valueOf(this.fencingToken));
+			FencedWrite write = new FencedWrite(this.fencingToken);
 			for (int i = 0; i < products.size(); i++) {
 				Product product = products.get(i);
 				DemandFactors demand = new DemandFactors(this.global, this.categoryFactors.get(product.category()),
 						factors.get(i));
 				String price = this.prices.encode(PricingRule.marketPrice(product, demand), product.basePrice());
 				if (!MarketPriceCodec.sameWorkerPrice(stored.get(i), price)) {
-					keys.add(Recalculator.this.keys.price(product.id()));
-					args.add(price);
+					write.add(product, inputs.get(i), price);
 				}
 			}
 			if (storedPrices != null) {
-				this.storedPricesPay = args.size() - 1 < products.size();
+				this.storedPricesPay = write.size() < products.size();
 			}
-			CompletionStage<Long> written = traced(read.span(), WRITE_FENCED.submit(this.connection.async(),
-					ScriptOutputType.INTEGER, keys.toArray(String[]::new), args.toArray(String[]::new)));
-			return new PendingWrite(read.batch().size(), written.toCompletableFuture(), read.span());
+			// the fence is checked even when no price changed: a holder whose lease has
+			// passed learns it at its next batch
+			CompletionStage<Long> written = traced(read.span(), write.submit(this.connection));
+			return new PendingWrite(read.batch().size(), write.size(), written.toCompletableFuture(), read.span());
 		}
 
 		/**
@@ -444,6 +446,7 @@ public class Recalculator {
 					throw new FencedOutException(this.fencingToken);
 				}
 				Recalculator.this.recalculated.increment(written);
+				Recalculator.this.replacedInputs.increment(write.sent() - written);
 				return write.size();
 			}
 			finally {
@@ -535,7 +538,79 @@ public class Recalculator {
 
 	}
 
-	private record PendingWrite(long size, CompletableFuture<Long> written, Span span) {
+	/**
+	 * A batch's prices for {@code write-prices-fenced.lua}: grouped by category (a batch
+	 * lists its products category by category), each with the pricing inputs it was
+	 * computed from, which the script compares with its category's entry.
+	 */
+	private final class FencedWrite {
+
+		private final List<String> keys = new ArrayList<>();
+
+		private final List<String> args = new ArrayList<>();
+
+		private final List<String> ids = new ArrayList<>();
+
+		private final List<String> inputs = new ArrayList<>();
+
+		private final List<String> prices = new ArrayList<>();
+
+		private String category;
+
+		private int size;
+
+		FencedWrite(long fencingToken) {
+			this.keys.add(Recalculator.this.keys.priceFence(Recalculator.this.properties.lockName()));
+			this.keys.add(Recalculator.this.keys.priceFenceRejections(Recalculator.this.properties.lockName()));
+			this.args.add(String.valueOf(fencingToken));
+		}
+
+		void add(Product product, String inputs, String price) {
+			if (!product.category().equals(this.category)) {
+				endGroup();
+				this.category = product.category();
+				this.keys.add(Recalculator.this.keys.category(this.category));
+			}
+			this.keys.add(Recalculator.this.keys.price(product.id()));
+			this.ids.add(product.id());
+			this.inputs.add(inputs);
+			this.prices.add(price);
+			this.size++;
+		}
+
+		int size() {
+			return this.size;
+		}
+
+		CompletionStage<Long> submit(StatefulRedisConnection<String, String> connection) {
+			endGroup();
+			return WRITE_FENCED.submit(connection.async(), ScriptOutputType.INTEGER, this.keys.toArray(String[]::new),
+					this.args.toArray(String[]::new));
+		}
+
+		private void endGroup() {
+			if (!this.ids.isEmpty()) {
+				this.args.add(String.valueOf(this.ids.size()));
+				this.args.addAll(this.ids);
+				this.args.addAll(this.inputs);
+				this.args.addAll(this.prices);
+				this.ids.clear();
+				this.inputs.clear();
+				this.prices.clear();
+			}
+		}
+
+	}
+
+	/**
+	 * A batch's write in flight.
+	 *
+	 * @param size the products the batch covered
+	 * @param sent the prices sent (changed ones)
+	 * @param written the number of prices written, or -1 when fenced out
+	 * @param span the batch's span
+	 */
+	private record PendingWrite(long size, long sent, CompletableFuture<Long> written, Span span) {
 
 		boolean isDone() {
 			return this.written.isDone();

@@ -10,8 +10,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -216,12 +220,17 @@ class WorkerIntegrationTests {
 	@Test
 	void aWriterWithAnOlderFencingTokenIsRefused() {
 		LuaScript write = LuaScript.fromClasspath("scripts/write-prices-fenced.lua");
-		String[] keys = { fence(), fenceRejections(), this.keys.price("C-1-P0"), this.keys.price("C-1-P1") };
-		Long newer = write.call(redis(), ScriptOutputType.INTEGER, keys, "9", "12.00|10.00|0|9", "13.00|10.00|0|9");
-		Long stale = write.call(redis(), ScriptOutputType.INTEGER, keys, "5", "11.00|10.00|0|5", "11.00|10.00|0|5");
+		String[] keys = { fence(), fenceRejections(), this.keys.category("C-1"), this.keys.price("C-1-P0"),
+				this.keys.price("C-1-P1") };
+		String[] inputs = { "2", "C-1-P0", "C-1-P1", ProductCodec.toInputs(this.catalog.get("C-1-P0")),
+				ProductCodec.toInputs(this.catalog.get("C-1-P1")) };
+		Long newer = write.call(redis(), ScriptOutputType.INTEGER, keys,
+				concat("9", inputs, "12.00|10.00|0|9", "13.00|10.00|0|9"));
+		Long stale = write.call(redis(), ScriptOutputType.INTEGER, keys,
+				concat("5", inputs, "11.00|10.00|0|5", "11.00|10.00|0|5"));
 		assertThat(newer).isEqualTo(2);
 		assertThat(stale).isEqualTo(-1);
-		assertThat(redis().mget(keys[2], keys[3])).extracting(KeyValue::getValue)
+		assertThat(redis().mget(keys[3], keys[4])).extracting(KeyValue::getValue)
 			.containsExactly("12.00|10.00|0|9", "13.00|10.00|0|9");
 		assertThat(redis().get(fenceRejections())).as("refused writes, counted").isEqualTo("1");
 		assertThatExceptionOfType(FencedOutException.class).isThrownBy(
@@ -357,6 +366,86 @@ class WorkerIntegrationTests {
 	private double counter(String name, String... tags) {
 		Counter counter = this.meters.find(name).tags(tags).counter();
 		return (counter != null) ? counter.count() : 0;
+	}
+
+	/**
+	 * A catalog import that replaces products' inputs while a pass recalculates their
+	 * category: no price computed from the replaced inputs may be stored. The test
+	 * changes inputs the way {@code apply-catalog-import.lua} does (product hash, its
+	 * category entry, the cached price dropped, in one transaction) and keeps its own
+	 * record of every product's newest inputs, which the stored prices are checked
+	 * against.
+	 */
+	@Test
+	void aCatalogChangeDuringARecalculationNeverLeavesAPriceFromReplacedInputs() throws Exception {
+		String category = "C-import";
+		int size = 3000;
+		Map<String, Product> record = new ConcurrentHashMap<>();
+		for (int i = 0; i < size; i++) {
+			Product product = product(category, "C-import-P" + i, BigDecimal.valueOf(1000 + i, 2));
+			redis().hset(this.keys.product(product.id()), ProductCodec.toHash(product));
+			redis().hset(this.keys.category(category), product.id(), ProductCodec.toInputs(product));
+			record.put(product.id(), product);
+		}
+		redis().hset(this.keys.market(), "category:" + category, "1.30");
+		AtomicBoolean passing = new AtomicBoolean(true);
+		AtomicInteger replaced = new AtomicInteger();
+		Thread importer = new Thread(() -> {
+			Random random = new Random(7);
+			try (StatefulRedisConnection<String, String> own = SharedRedisConnection
+				.nativeClient(this.connectionFactory)
+				.connect(StringCodec.UTF8)) {
+				RedisCommands<String, String> redis = own.sync();
+				while (passing.get()) {
+					String id = "C-import-P" + random.nextInt(size);
+					Product product = product(category, id, BigDecimal.valueOf(1000 + random.nextInt(90_000), 2));
+					redis.multi();
+					redis.hset(this.keys.product(id), ProductCodec.toHash(product));
+					redis.hincrby(this.keys.product(id), "rev", 1);
+					redis.hset(this.keys.category(category), id, ProductCodec.toInputs(product));
+					redis.del(this.keys.price(id));
+					redis.exec();
+					record.put(id, product);
+					replaced.incrementAndGet();
+				}
+			}
+		}, "importer");
+		importer.start();
+		try {
+			for (long token = 1; token <= 3; token++) {
+				this.recalculator.recalculate(new Recalculator.Scope(false, Set.of(category), Set.of()), token,
+						(processed) -> {
+						});
+			}
+		}
+		finally {
+			passing.set(false);
+			importer.join();
+		}
+		assertThat(replaced.get()).as("inputs replaced during the passes").isPositive();
+		List<String> wrong = new ArrayList<>();
+		for (Product product : record.values()) {
+			String stored = redis().get(this.keys.price(product.id()));
+			BigDecimal expected = PricingRule.marketPrice(product,
+					new DemandFactors(BigDecimal.ONE, new BigDecimal("1.30"), BigDecimal.ONE));
+			if (stored != null && MarketPriceCodec.decode(stored).price().compareTo(expected) != 0) {
+				wrong.add(product.id() + ": stored " + MarketPriceCodec.decode(stored).price() + ", rule " + expected);
+			}
+		}
+		assertThat(wrong).as("prices computed from replaced inputs (of %d replacements)", replaced.get()).isEmpty();
+	}
+
+	private static String[] concat(String token, String[] group, String... prices) {
+		List<String> args = new ArrayList<>(List.of(token));
+		args.addAll(List.of(group));
+		args.addAll(List.of(prices));
+		return args.toArray(String[]::new);
+	}
+
+	private static Product product(String category, String id, BigDecimal base) {
+		return new Product(id, category, base,
+				base.multiply(new BigDecimal("0.80")).setScale(2, RoundingMode.HALF_EVEN),
+				base.multiply(new BigDecimal("1.50")).setScale(2, RoundingMode.HALF_EVEN));
 	}
 
 	@Test
