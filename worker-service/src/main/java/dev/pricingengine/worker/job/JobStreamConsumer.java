@@ -6,10 +6,16 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
+
 import io.lettuce.core.Consumer;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.Limit;
@@ -20,6 +26,7 @@ import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.models.stream.ClaimedMessages;
 import io.lettuce.core.models.stream.PendingMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,14 +39,23 @@ import org.springframework.stereotype.Component;
  * The consumer group on the job stream: {@code pricing.worker.concurrency} threads, each
  * with a connection of its own for its blocking {@code XREADGROUP}. An entry is
  * acknowledged only after its outcome is recorded (ack late); an entry whose processing
- * failed unexpectedly stays pending.
+ * failed unexpectedly stays pending. While an entry is worked on its claim is kept fresh
+ * ({@link ClaimKeeper}), so only the entries of dead consumers are taken over. A consumer
+ * that cannot read recreates the group if Redis lost it, otherwise waits longer after
+ * each failure, and is reported as not ready until it reads again.
  */
 @Component
 class JobStreamConsumer implements SmartLifecycle {
 
 	private static final Logger logger = LoggerFactory.getLogger(JobStreamConsumer.class);
 
+	private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
+
+	private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+
 	private final LettuceConnectionFactory connectionFactory;
+
+	private final SharedRedisConnection redisConnection;
 
 	private final JobProcessor processor;
 
@@ -49,11 +65,19 @@ class JobStreamConsumer implements SmartLifecycle {
 
 	private final List<Thread> threads = new ArrayList<>();
 
+	/** Consumers whose last read failed → why. */
+	private final Map<String, String> failing = new ConcurrentHashMap<>();
+
 	private volatile boolean running;
 
-	JobStreamConsumer(LettuceConnectionFactory connectionFactory, JobProcessor processor, RedisKeys keys,
-			WorkerProperties properties) {
+	private volatile CountDownLatch stopped = new CountDownLatch(1);
+
+	private ClaimKeeper claims;
+
+	JobStreamConsumer(LettuceConnectionFactory connectionFactory, SharedRedisConnection redisConnection,
+			JobProcessor processor, RedisKeys keys, WorkerProperties properties) {
 		this.connectionFactory = connectionFactory;
+		this.redisConnection = redisConnection;
 		this.processor = processor;
 		this.keys = keys;
 		this.properties = properties;
@@ -62,6 +86,8 @@ class JobStreamConsumer implements SmartLifecycle {
 	@Override
 	public void start() {
 		this.running = true;
+		this.stopped = new CountDownLatch(1);
+		this.claims = new ClaimKeeper(this.redisConnection, this.keys, this.properties);
 		String base = hostname() + "-" + ManagementFactory.getRuntimeMXBean().getPid();
 		for (int i = 0; i < this.properties.concurrency(); i++) {
 			String name = (this.properties.concurrency() == 1) ? base : base + "-" + i;
@@ -70,7 +96,7 @@ class JobStreamConsumer implements SmartLifecycle {
 				.connect(StringCodec.UTF8);
 			connection.setTimeout(this.properties.readTimeout().plus(Duration.ofSeconds(5)));
 			if (i == 0) {
-				createGroup(connection);
+				createGroup(connection.sync());
 			}
 			Thread thread = new Thread(() -> consume(connection, name), "job-consumer-" + i);
 			this.threads.add(thread);
@@ -78,11 +104,24 @@ class JobStreamConsumer implements SmartLifecycle {
 		}
 	}
 
-	private void createGroup(StatefulRedisConnection<String, String> connection) {
+	/**
+	 * Consumers whose last attempt to read the job stream failed, with the error.
+	 * @return consumer name → error message
+	 */
+	Map<String, String> failingConsumers() {
+		return this.failing;
+	}
+
+	/**
+	 * Creates the consumer group (and the stream) unless it exists: at start, and
+	 * whenever Redis lost it (a restart without persistence, a failover to an empty
+	 * replica, an operator's {@code DEL}). It reads from the stream's start, so entries
+	 * added since the loss are not skipped.
+	 */
+	private void createGroup(RedisCommands<String, String> redis) {
 		try {
-			connection.sync()
-				.xgroupCreate(XReadArgs.StreamOffset.from(this.keys.jobStream(), "0"), this.properties.group(),
-						XGroupCreateArgs.Builder.mkstream());
+			redis.xgroupCreate(XReadArgs.StreamOffset.from(this.keys.jobStream(), "0"), this.properties.group(),
+					XGroupCreateArgs.Builder.mkstream());
 		}
 		catch (RedisBusyException ex) {
 			// BUSYGROUP: another worker created it
@@ -92,18 +131,29 @@ class JobStreamConsumer implements SmartLifecycle {
 	private void consume(StatefulRedisConnection<String, String> connection, String name) {
 		Consumer<String> consumer = Consumer.from(this.properties.group(), name);
 		XReadArgs read = XReadArgs.Builder.block(this.properties.readTimeout()).count(1);
-		XAutoClaimArgs<String> claim = XAutoClaimArgs.Builder.xautoclaim(consumer, this.properties.claimIdle(), "0-0")
-			.count(1);
+		String claimCursor = "0-0";
+		Duration backoff = Duration.ZERO;
+		long failingSince = 0;
+		boolean recreated = false;
 		try (connection) {
 			while (this.running) {
 				try {
 					RedisCommands<String, String> redis = connection.sync();
-					for (StreamMessage<String, String> entry : redis.xautoclaim(this.keys.jobStream(), claim)
-						.getMessages()) {
+					ClaimedMessages<String, String> claimed = redis.xautoclaim(this.keys.jobStream(),
+							XAutoClaimArgs.Builder.xautoclaim(consumer, this.properties.claimIdle(), claimCursor)
+								.count(1));
+					claimCursor = claimed.getId();
+					for (StreamMessage<String, String> entry : claimed.getMessages()) {
 						handle(redis, entry, name, true);
 					}
 					List<StreamMessage<String, String>> entries = redis.xreadgroup(consumer, read,
 							XReadArgs.StreamOffset.lastConsumed(this.keys.jobStream()));
+					if (this.failing.remove(name) != null) {
+						logger.info("Job consumer {} reads the job stream again", name);
+					}
+					backoff = Duration.ZERO;
+					failingSince = 0;
+					recreated = false;
 					for (StreamMessage<String, String> entry : entries) {
 						handle(redis, entry, name, false);
 					}
@@ -112,19 +162,71 @@ class JobStreamConsumer implements SmartLifecycle {
 					}
 				}
 				catch (RuntimeException ex) {
-					if (this.running) {
-						logger.error("Job consumer {} failed; an entry it had not acknowledged stays pending", name,
-								ex);
+					if (!this.running) {
+						break;
 					}
+					this.failing.put(name, String.valueOf(ex.getMessage()));
+					if (isNoGroup(ex) && !recreated) {
+						logger.warn("The job stream's consumer group is gone (Redis lost the stream); {} recreates it",
+								name);
+						recreated = createGroupQuietly(connection.sync());
+						if (recreated) {
+							continue;
+						}
+					}
+					backoff = backoff.isZero() ? FIRST_BACKOFF : min(backoff.multipliedBy(2), MAX_BACKOFF);
+					if (failingSince == 0) {
+						failingSince = System.nanoTime();
+						logger.error("Job consumer {} failed; it tries again in {} ms (an entry it had not "
+								+ "acknowledged stays pending)", name, backoff.toMillis(), ex);
+					}
+					else {
+						logger.warn("Job consumer {} still failing after {} s: {}; next try in {} ms", name,
+								Duration.ofNanos(System.nanoTime() - failingSince).toSeconds(), ex.getMessage(),
+								backoff.toMillis());
+					}
+					awaitStop(backoff);
 				}
 			}
 		}
 	}
 
+	private boolean createGroupQuietly(RedisCommands<String, String> redis) {
+		try {
+			createGroup(redis);
+			return true;
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Could not recreate the consumer group: {}", ex.getMessage());
+			return false;
+		}
+	}
+
+	private static boolean isNoGroup(RuntimeException ex) {
+		return ex instanceof RedisCommandExecutionException && ex.getMessage() != null
+				&& ex.getMessage().startsWith("NOGROUP");
+	}
+
+	private static Duration min(Duration a, Duration b) {
+		return (a.compareTo(b) <= 0) ? a : b;
+	}
+
+	/** Waits before the next try, returning at once when the consumers stop. */
+	private void awaitStop(Duration delay) {
+		try {
+			this.stopped.await(delay.toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			this.running = false;
+		}
+	}
+
 	/**
-	 * Processes an entry, acknowledges it once its outcome is recorded, then applies the
-	 * events coalesced meanwhile if the lock is free. An entry taken over from a dead
-	 * consumer that has come back too often is dead-lettered as poison instead.
+	 * Processes an entry (keeping its claim fresh meanwhile), acknowledges it once its
+	 * outcome is recorded, then applies the events coalesced meanwhile if the lock is
+	 * free. An entry taken over from a dead consumer that has come back too often is
+	 * dead-lettered as poison instead.
 	 */
 	private void handle(RedisCommands<String, String> redis, StreamMessage<String, String> entry, String name,
 			boolean reclaimed) {
@@ -143,7 +245,8 @@ class JobStreamConsumer implements SmartLifecycle {
 				return;
 			}
 		}
-		this.processor.process(entry.getId(), entry.getBody(), name);
+		this.claims.whileWorkingOn(entry.getId(), name,
+				() -> this.processor.process(entry.getId(), entry.getBody(), name));
 		redis.xack(this.keys.jobStream(), this.properties.group(), entry.getId());
 		this.processor.drainCoalescedIfIdle();
 	}
@@ -151,6 +254,7 @@ class JobStreamConsumer implements SmartLifecycle {
 	@Override
 	public void stop() {
 		this.running = false;
+		this.stopped.countDown();
 		for (Thread thread : this.threads) {
 			try {
 				thread.join(this.properties.readTimeout().plusSeconds(30).toMillis());
@@ -160,6 +264,7 @@ class JobStreamConsumer implements SmartLifecycle {
 			}
 		}
 		this.threads.clear();
+		this.claims.close();
 	}
 
 	@Override
