@@ -47,6 +47,16 @@ public final class JobFields {
 	/** Id of the event's trace, when tracing is on. */
 	public static final String TRACE_ID = "trace_id";
 
+	/**
+	 * Records a recalculation skipped because they are malformed (catalog entries by
+	 * product id, coalesced events by event id), the first 20 of them; the rest of the
+	 * pass was priced.
+	 */
+	public static final String SKIPPED = "skipped";
+
+	/** Id of the job's entry on the job stream (the newest, after a replay). */
+	public static final String STREAM_ENTRY = "stream_entry";
+
 	/** Id of the job's entry in the dead-letter stream. */
 	public static final String DEAD_LETTER = "dead_letter";
 

@@ -1,15 +1,20 @@
 package dev.pricingengine.worker.job;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.pricingengine.common.event.EnvelopeCodec;
 import dev.pricingengine.common.event.EventEnvelope;
+import dev.pricingengine.common.job.DeadLetterProperties;
 import dev.pricingengine.common.job.JobFields;
 import dev.pricingengine.common.job.JobState;
+import dev.pricingengine.common.redis.LuaScript;
 import dev.pricingengine.common.redis.RedisClock;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
@@ -17,6 +22,8 @@ import dev.pricingengine.common.tracing.MessageTracing;
 import dev.pricingengine.worker.marketdata.MarketDataStep;
 import dev.pricingengine.worker.recalc.Recalculator;
 import dev.pricingengine.worker.recalc.UnknownProductException;
+import io.lettuce.core.KeyValue;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
@@ -60,6 +67,17 @@ class JobProcessor {
 
 	private static final AttributeKey<Long> COALESCED = AttributeKey.longKey("pricing.coalesced.events");
 
+	private static final LuaScript RECORD_STATUS = LuaScript.fromClasspath("scripts/record-job-status.lua");
+
+	private static final LuaScript DEAD_LETTER = LuaScript.fromClasspath("scripts/dead-letter-job.lua");
+
+	/** States a job ends in. */
+	private static final Set<String> FINISHED = Set.of(JobState.SUCCEEDED.name(), JobState.COALESCED.name(),
+			JobState.DEAD_LETTERED.name());
+
+	/** Skipped records named in a job's status; the others are only counted. */
+	private static final int MAX_SKIPPED_NAMED = 20;
+
 	private final SharedRedisConnection redisConnection;
 
 	private final RedissonClient redisson;
@@ -76,9 +94,11 @@ class JobProcessor {
 
 	private final JobMetrics metrics;
 
+	private final Duration deadLetterRetention;
+
 	JobProcessor(SharedRedisConnection redisConnection, RedissonClient redisson, Recalculator recalculator,
 			MarketDataStep marketData, RetryTemplate jobRetryTemplate, RedisKeys keys, WorkerProperties properties,
-			JobMetrics metrics) {
+			DeadLetterProperties deadLetters, JobMetrics metrics) {
 		this.redisConnection = redisConnection;
 		this.redisson = redisson;
 		this.recalculator = recalculator;
@@ -87,6 +107,7 @@ class JobProcessor {
 		this.keys = keys;
 		this.lockName = keys.prefix() + properties.lockName();
 		this.metrics = metrics;
+		this.deadLetterRetention = deadLetters.retention();
 	}
 
 	/**
@@ -98,6 +119,10 @@ class JobProcessor {
 	 */
 	void process(String entryId, Map<String, String> entry, String worker) {
 		String eventId = entry.getOrDefault("event_id", "unknown");
+		if (hasOutcome(eventId, entryId)) {
+			logger.info("Job {} already has its outcome for stream entry {}; not run again", eventId, entryId);
+			return;
+		}
 		EventEnvelope envelope;
 		try {
 			envelope = EnvelopeCodec.decode(entry.get("envelope"));
@@ -127,6 +152,19 @@ class JobProcessor {
 		finally {
 			span.end();
 		}
+	}
+
+	/**
+	 * Whether the job's status already records an outcome of this stream entry: its
+	 * worker recorded it and died before acknowledging the entry, which was then taken
+	 * over (or redelivered to a group Redis recreated).
+	 */
+	private boolean hasOutcome(String eventId, String entryId) {
+		List<KeyValue<String, String>> status = this.redisConnection.connection()
+			.sync()
+			.hmget(this.keys.job(eventId), JobFields.STATE, JobFields.STREAM_ENTRY);
+		return entryId.equals(status.get(1).getValueOrElse(null))
+				&& FINISHED.contains(status.get(0).getValueOrElse(""));
 	}
 
 	/** One attempt at a job, in a span of its own. */
@@ -161,10 +199,9 @@ class JobProcessor {
 	private void run(EventEnvelope envelope, String worker, int attempt) {
 		String job = this.keys.job(envelope.eventId());
 		RedisCommands<String, String> redis = this.redisConnection.connection().sync();
-		redis.hset(job,
-				Map.of(JobFields.STATE, (attempt == 1) ? JobState.RUNNING.name() : JobState.RETRYING.name(),
-						JobFields.ATTEMPTS, String.valueOf(attempt), JobFields.WORKER, worker, JobFields.STARTED_AT,
-						String.valueOf(RedisClock.millis(redis)), JobFields.LOCK, this.lockName));
+		record(redis, job, JobFields.STARTED_AT, JobFields.STATE,
+				(attempt == 1) ? JobState.RUNNING.name() : JobState.RETRYING.name(), JobFields.ATTEMPTS,
+				String.valueOf(attempt), JobFields.WORKER, worker, JobFields.LOCK, this.lockName);
 		this.marketData.run();
 		RFencedLock lock = this.redisson.getFencedLock(this.lockName);
 		Span lockSpan = MessageTracing.tracer().spanBuilder("lock " + this.lockName).startSpan();
@@ -178,25 +215,49 @@ class JobProcessor {
 		}
 		lockSpan.setAttribute(FENCING_TOKEN, token);
 		Recalculator.Result result;
+		List<String> skipped;
 		boolean released;
 		try (Scope scope = lockSpan.makeCurrent()) {
-			redis.hset(job, Map.of(JobFields.STATE, JobState.RUNNING.name(), JobFields.LOCKED_AT,
-					String.valueOf(RedisClock.millis(redis)), JobFields.FENCING_TOKEN, String.valueOf(token)));
+			record(redis, job, JobFields.LOCKED_AT, JobFields.STATE, JobState.RUNNING.name(), JobFields.FENCING_TOKEN,
+					String.valueOf(token));
 			result = this.recalculator.apply(envelope, token,
-					(processed) -> redis.hset(job, JobFields.PROCESSED, String.valueOf(processed)));
-			drainCoalesced(redis, token);
-			redis.hset(job, JobFields.UNLOCKED_AT, String.valueOf(RedisClock.millis(redis)));
+					(processed) -> record(redis, job, null, JobFields.PROCESSED, String.valueOf(processed)));
+			skipped = new ArrayList<>(result.skipped());
+			skipped.addAll(drainCoalesced(redis, token));
+			record(redis, job, JobFields.UNLOCKED_AT);
 		}
 		finally {
 			released = release(lock, lockedAt);
 			lockSpan.end();
 		}
-		redis.hset(job,
-				Map.of(JobFields.STATE, JobState.SUCCEEDED.name(), JobFields.PROCESSED,
-						String.valueOf(result.processed()), JobFields.TOTAL, String.valueOf(result.total()),
-						JobFields.FINISHED_AT, String.valueOf(RedisClock.millis(redis)), JobFields.LOCK_EXPIRED,
-						String.valueOf(!released)));
+		List<String> fields = new ArrayList<>(List.of(JobFields.STATE, JobState.SUCCEEDED.name(), JobFields.PROCESSED,
+				String.valueOf(result.processed()), JobFields.TOTAL, String.valueOf(result.total()),
+				JobFields.LOCK_EXPIRED, String.valueOf(!released)));
+		if (!skipped.isEmpty()) {
+			fields.addAll(List.of(JobFields.SKIPPED, describeSkipped(skipped)));
+		}
+		record(redis, job, JobFields.FINISHED_AT, fields.toArray(String[]::new));
 		this.metrics.finished(JobState.SUCCEEDED);
+	}
+
+	/**
+	 * Records a change of a job's status in one atomic call, unless the status expired
+	 * meanwhile (then it stays gone: see {@code record-job-status.lua}).
+	 * @param stamp field to set to the Redis clock, or {@code null}
+	 * @param fieldsAndValues field, value, field, value...
+	 */
+	private void record(RedisCommands<String, String> redis, String job, String stamp, String... fieldsAndValues) {
+		String[] args = new String[fieldsAndValues.length + 1];
+		args[0] = (stamp != null) ? stamp : "";
+		System.arraycopy(fieldsAndValues, 0, args, 1, fieldsAndValues.length);
+		RECORD_STATUS.call(redis, ScriptOutputType.INTEGER, new String[] { job }, args);
+	}
+
+	/** The skipped records' names for the job status, the first few of them. */
+	private static String describeSkipped(List<String> skipped) {
+		String named = String.join(",", skipped.subList(0, Math.min(skipped.size(), MAX_SKIPPED_NAMED)));
+		return (skipped.size() > MAX_SKIPPED_NAMED) ? named + " and " + (skipped.size() - MAX_SKIPPED_NAMED) + " more"
+				: named;
 	}
 
 	/**
@@ -206,8 +267,8 @@ class JobProcessor {
 	 */
 	private void coalesce(RedisCommands<String, String> redis, EventEnvelope envelope) {
 		redis.hset(this.keys.coalescedEvents(), envelope.eventId(), EnvelopeCodec.encode(envelope));
-		redis.hset(this.keys.job(envelope.eventId()), Map.of(JobFields.STATE, JobState.COALESCED.name(),
-				JobFields.FINISHED_AT, String.valueOf(RedisClock.millis(redis))));
+		record(redis, this.keys.job(envelope.eventId()), JobFields.FINISHED_AT, JobFields.STATE,
+				JobState.COALESCED.name());
 		this.metrics.finished(JobState.COALESCED);
 	}
 
@@ -241,30 +302,44 @@ class JobProcessor {
 	 * their scopes in one pass, and only then forgets them (a holder that dies leaves
 	 * them for the next). Events coalesced during the pass are left for
 	 * {@link #drainCoalescedIfIdle}, so that a steady stream of events does not keep one
-	 * job running (and unacknowledged) for ever.
+	 * job running (and unacknowledged) for ever. A coalesced entry that is no event is
+	 * dead-lettered and forgotten with the others; the rest are applied.
+	 * @return what was skipped: malformed coalesced entries (their ids) and malformed
+	 * catalog entries of the pass
 	 */
-	private void drainCoalesced(RedisCommands<String, String> redis, long token) {
+	private List<String> drainCoalesced(RedisCommands<String, String> redis, long token) {
 		Map<String, String> coalesced = redis.hgetall(this.keys.coalescedEvents());
-		if (!coalesced.isEmpty()) {
-			SpanBuilder builder = MessageTracing.tracer()
-				.spanBuilder("drain coalesced")
-				.setAttribute(COALESCED, coalesced.size());
-			Map<String, EventEnvelope> events = new LinkedHashMap<>();
-			coalesced.values().forEach((json) -> events.put(json, EnvelopeCodec.decode(json)));
-			events.values().forEach((event) -> builder.addLink(MessageTracing.senderSpanContext(event)));
-			Span span = builder.startSpan();
-			try (Scope current = span.makeCurrent()) {
-				applyCoalesced(events, token);
-			}
-			finally {
-				span.end();
-			}
-			redis.hdel(this.keys.coalescedEvents(), coalesced.keySet().toArray(String[]::new));
-			logger.info("Applied {} coalesced event(s) in one pass (token {})", coalesced.size(), token);
+		if (coalesced.isEmpty()) {
+			return List.of();
 		}
+		List<String> skipped = new ArrayList<>();
+		Map<String, EventEnvelope> events = new LinkedHashMap<>();
+		coalesced.forEach((eventId, json) -> {
+			try {
+				events.put(json, EnvelopeCodec.decode(json));
+			}
+			catch (IllegalArgumentException ex) {
+				deadLetter(eventId, json, "malformed", "Malformed coalesced event: " + ex.getMessage(), 1);
+				skipped.add(eventId);
+			}
+		});
+		SpanBuilder builder = MessageTracing.tracer()
+			.spanBuilder("drain coalesced")
+			.setAttribute(COALESCED, coalesced.size());
+		events.values().forEach((event) -> builder.addLink(MessageTracing.senderSpanContext(event)));
+		Span span = builder.startSpan();
+		try (Scope current = span.makeCurrent()) {
+			skipped.addAll(applyCoalesced(events, token));
+		}
+		finally {
+			span.end();
+		}
+		redis.hdel(this.keys.coalescedEvents(), coalesced.keySet().toArray(String[]::new));
+		logger.info("Applied {} coalesced event(s) in one pass (token {})", events.size(), token);
+		return skipped;
 	}
 
-	private void applyCoalesced(Map<String, EventEnvelope> events, long token) {
+	private List<String> applyCoalesced(Map<String, EventEnvelope> events, long token) {
 		Recalculator.Scope scope = null;
 		for (Map.Entry<String, EventEnvelope> event : events.entrySet()) {
 			try {
@@ -277,10 +352,11 @@ class JobProcessor {
 			Recalculator.Scope eventScope = Recalculator.Scope.of(event.getValue().event());
 			scope = (scope != null) ? scope.union(eventScope) : eventScope;
 		}
-		if (scope != null) {
-			this.recalculator.recalculate(scope, token, (processed) -> {
-			});
+		if (scope == null) {
+			return List.of();
 		}
+		return this.recalculator.recalculate(scope, token, (processed) -> {
+		}).skipped();
 	}
 
 	/**
@@ -312,6 +388,10 @@ class JobProcessor {
 		}
 	}
 
+	/**
+	 * Puts a job on the dead-letter stream with its status, in one atomic call
+	 * ({@code dead-letter-job.lua}): the status is kept as long as the dead letter.
+	 */
 	private void deadLetter(String eventId, String envelope, String reason, String error, int attempts) {
 		RedisCommands<String, String> redis = this.redisConnection.connection().sync();
 		logger.error("Dead-lettering job {} after {} attempt(s): {}", eventId, attempts, error);
@@ -319,12 +399,9 @@ class JobProcessor {
 			.setAttribute(ATTEMPTS, attempts)
 			.setAttribute(ERROR, error);
 		try (Scope scope = span.makeCurrent()) {
-			String entry = redis.xadd(this.keys.deadLetters(), Map.of("event_id", eventId, "envelope",
-					String.valueOf(envelope), "error", error, "attempts", String.valueOf(attempts)));
-			redis.hset(this.keys.job(eventId),
-					Map.of(JobFields.STATE, JobState.DEAD_LETTERED.name(), JobFields.ERROR, error, JobFields.ATTEMPTS,
-							String.valueOf(attempts), JobFields.FINISHED_AT, String.valueOf(RedisClock.millis(redis)),
-							JobFields.DEAD_LETTER, entry));
+			DEAD_LETTER.call(redis, ScriptOutputType.VALUE,
+					new String[] { this.keys.deadLetters(), this.keys.job(eventId) }, eventId, String.valueOf(envelope),
+					error, String.valueOf(attempts), String.valueOf(this.deadLetterRetention.toMillis()));
 		}
 		finally {
 			span.end();

@@ -26,6 +26,9 @@ import org.springframework.validation.annotation.Validated;
  * worker takes it over (its consumer presumed dead)
  * @param maxDeliveries deliveries after which a job that keeps coming back is
  * dead-lettered as poison
+ * @param jobStreamRetention how long a job stream entry is kept once every consumer group
+ * has it and none holds it pending (the job's status outlives it)
+ * @param trimInterval how often the job and dead-letter streams are trimmed
  * @param retry retries of transient failures
  */
 @Validated
@@ -35,7 +38,9 @@ public record WorkerProperties(@DefaultValue("1") @Min(1) @Max(64) int concurren
 		@DefaultValue("recalculate_global_lock") @NotBlank String lockName,
 		@DefaultValue("30s") @NotNull Duration lockLease, @DefaultValue("500") @Min(1) @Max(10_000) int batchSize,
 		@DefaultValue("1s") @NotNull Duration readTimeout, @DefaultValue("60s") @NotNull Duration claimIdle,
-		@DefaultValue("5") @Min(1) @Max(1000) int maxDeliveries, @DefaultValue @Valid Retry retry) {
+		@DefaultValue("5") @Min(1) @Max(1000) int maxDeliveries,
+		@DefaultValue("1h") @NotNull Duration jobStreamRetention, @DefaultValue("1m") @NotNull Duration trimInterval,
+		@DefaultValue @Valid Retry retry) {
 
 	/**
 	 * Exponential backoff with jitter; defaults mirror the prototype's policy (5

@@ -55,6 +55,8 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.springframework.stereotype.Component;
 
@@ -68,6 +70,8 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class Recalculator {
+
+	private static final Logger logger = LoggerFactory.getLogger(Recalculator.class);
 
 	private static final LuaScript APPLY_EVENT = LuaScript.fromClasspath("scripts/apply-event.lua");
 
@@ -109,6 +113,8 @@ public class Recalculator {
 
 	private final Counter replacedInputs;
 
+	private final Counter skippedRecords;
+
 	Recalculator(SharedRedisConnection redisConnection, RedisKeys keys, WorkerProperties properties,
 			MeterRegistry meters) {
 		this.redisConnection = redisConnection;
@@ -120,6 +126,9 @@ public class Recalculator {
 		this.replacedInputs = Counter.builder("pricing.worker.replaced.inputs")
 			.description("Prices not written because their product's pricing inputs were replaced (a catalog import) "
 					+ "after the recalculation read them")
+			.register(meters);
+		this.skippedRecords = Counter.builder("pricing.worker.skipped.records")
+			.description("Products a recalculation left out because their catalog record is malformed")
 			.register(meters);
 	}
 
@@ -195,7 +204,7 @@ public class Recalculator {
 			}
 		}
 		progress.accept(processed);
-		return new Result(processed, total);
+		return new Result(processed, total, List.copyOf(pass.skipped));
 	}
 
 	private void applyEvent(RedisCommands<String, String> redis, EventEnvelope envelope) {
@@ -268,6 +277,9 @@ public class Recalculator {
 		private boolean storedPricesPay = true;
 
 		private int batchesSinceStoredPrices;
+
+		/** Products left out because their catalog record is malformed. */
+		private final List<String> skipped = new ArrayList<>();
 
 		Pass(StatefulRedisConnection<String, String> connection, long fencingToken, Collection<String> categories) {
 			this.connection = connection;
@@ -393,21 +405,23 @@ public class Recalculator {
 			List<String> inputs = new ArrayList<>(read.batch().size());
 			List<BigDecimal> factors = new ArrayList<>(read.batch().size());
 			List<String> stored = new ArrayList<>(read.batch().size());
+			int skipped = 0;
 			for (int i = 0; i < read.batch().size(); i++) {
 				Listed listed = read.batch().get(i);
-				if (listed.inputs() != null) {
-					products.add(ProductCodec.fromInputs(listed.id(), listed.category(), listed.inputs()));
-					inputs.add(listed.inputs());
+				List<String> values = (listed.inputs() != null) ? null : await(entries.next());
+				if (values != null && values.get(0) == null) {
+					continue; // not (or no longer) in the catalog
 				}
-				else {
-					List<String> values = await(entries.next());
-					if (values.get(0) == null) {
-						// not (or no longer) in the catalog
-						continue;
-					}
-					Product product = ProductCodec.fromValues(listed.id(), values);
+				try {
+					Product product = (values != null) ? ProductCodec.fromValues(listed.id(), values)
+							: ProductCodec.fromInputs(listed.id(), listed.category(), listed.inputs());
 					products.add(product);
-					inputs.add(ProductCodec.toInputs(product));
+					inputs.add((values != null) ? ProductCodec.toInputs(product) : listed.inputs());
+				}
+				catch (IllegalArgumentException ex) {
+					skip(listed.id(), ex);
+					skipped++;
+					continue;
 				}
 				factors.add(factor(productFactors.get(i)));
 				stored.add((storedPrices != null) ? storedPrices.get(i) : null);
@@ -429,7 +443,8 @@ public class Recalculator {
 			// the fence is checked even when no price changed: a holder whose lease has
 			// passed learns it at its next batch
 			CompletionStage<Long> written = traced(read.span(), write.submit(this.connection));
-			return new PendingWrite(read.batch().size(), write.size(), written.toCompletableFuture(), read.span());
+			return new PendingWrite(read.batch().size() - skipped, write.size(), written.toCompletableFuture(),
+					read.span());
 		}
 
 		/**
@@ -470,6 +485,13 @@ public class Recalculator {
 				}
 				span.end();
 			});
+		}
+
+		/** Leaves out a product whose catalog record is malformed; the rest is priced. */
+		private void skip(String productId, IllegalArgumentException ex) {
+			Recalculator.this.skippedRecords.increment();
+			this.skipped.add(productId);
+			logger.warn("Skipped product {}: {}", productId, ex.getMessage());
 		}
 
 		private void readCategoryFactors(Collection<String> categories) {
@@ -666,8 +688,9 @@ public class Recalculator {
 	 *
 	 * @param processed products recalculated
 	 * @param total products in the event's scope
+	 * @param skipped products left out because their catalog record is malformed
 	 */
-	public record Result(long processed, long total) {
+	public record Result(long processed, long total, List<String> skipped) {
 
 	}
 

@@ -1,8 +1,10 @@
 package dev.pricingengine.worker.job;
 
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -12,10 +14,18 @@ import java.util.regex.Pattern;
 import dev.pricingengine.common.event.EnvelopeCodec;
 import dev.pricingengine.common.event.EventEnvelope;
 import dev.pricingengine.common.event.MarketEvent;
+import dev.pricingengine.common.event.MarketEventType;
 import dev.pricingengine.common.fault.FaultSettings;
+import dev.pricingengine.common.redis.LuaScript;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
 import dev.pricingengine.common.test.RedisTestConfiguration;
+import io.lettuce.core.Consumer;
+import io.lettuce.core.Range;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XAddArgs;
+import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -40,7 +50,9 @@ import static org.awaitility.Awaitility.await;
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "pricing.worker.concurrency=2", "pricing.worker.claim-idle=1s",
-				"pricing.worker.retry.initial-delay=10ms", "pricing.worker.retry.max-delay=50ms" })
+				"pricing.worker.retry.initial-delay=10ms", "pricing.worker.retry.max-delay=50ms",
+				"pricing.worker.job-stream-retention=1s", "pricing.worker.trim-interval=200ms",
+				"pricing.dead-letters.retention=3s" })
 @AutoConfigureWebTestClient
 @Import(RedisTestConfiguration.class)
 class JobStreamConsumerIntegrationTests {
@@ -126,6 +138,67 @@ class JobStreamConsumerIntegrationTests {
 		await().atMost(Duration.ofSeconds(10)).until(() -> readiness().equals("UP"));
 	}
 
+	/**
+	 * Entries are trimmed once past their retention, but never one still pending with a
+	 * consumer or not yet delivered to every group. The stream here is the test's own,
+	 * with entries from 1970 (long past any retention).
+	 */
+	@Test
+	void trimmingKeepsPendingAndUndeliveredEntries() {
+		String stream = this.keys.prefix() + "trim-test";
+		String deadLetters = this.keys.prefix() + "trim-test-dead";
+		for (int i = 1; i <= 10; i++) {
+			redis().xadd(stream, new XAddArgs().id("1000-" + i), Map.of("n", String.valueOf(i)));
+			redis().xadd(deadLetters, new XAddArgs().id("1000-" + i), Map.of("n", String.valueOf(i)));
+		}
+		redis().xgroupCreate(XReadArgs.StreamOffset.from(stream, "0"), "workers");
+		List<StreamMessage<String, String>> delivered = redis().xreadgroup(Consumer.from("workers", "c"),
+				XReadArgs.Builder.count(5), XReadArgs.StreamOffset.lastConsumed(stream));
+		redis().xack(stream, "workers", delivered.get(0).getId(), delivered.get(1).getId());
+
+		trim(stream, deadLetters);
+		assertThat(ids(stream)).as("1, 2 acknowledged; 3-5 pending; 6-10 undelivered")
+			.containsExactly("1000-3", "1000-4", "1000-5", "1000-6", "1000-7", "1000-8", "1000-9", "1000-10");
+		assertThat(ids(deadLetters)).as("dead letters past their retention").isEmpty();
+
+		redis().xack(stream, "workers", "1000-3", "1000-4", "1000-5");
+		trim(stream, deadLetters);
+		assertThat(ids(stream)).containsExactly("1000-6", "1000-7", "1000-8", "1000-9", "1000-10");
+		redis().del(stream, deadLetters);
+	}
+
+	/**
+	 * A long run of events: the job stream and the dead-letter stream stay bounded by
+	 * their retention instead of growing with every event.
+	 */
+	@Test
+	void theStreamsStayBoundedUnderALongRunOfEvents() {
+		int events = 300;
+		long longest = 0;
+		for (int i = 0; i < events; i++) {
+			// a base price of an unknown product: a job that ends as a dead letter
+			assertThat(finishedState(
+					enqueue(new MarketEvent(MarketEventType.BASE_PRICE, null, null, "P-unknown-" + i, BigDecimal.TEN))))
+				.isEqualTo("DEAD_LETTERED");
+			if (i > events / 2) {
+				longest = Math.max(longest, redis().xlen(this.keys.jobStream()));
+			}
+		}
+		assertThat(longest).as("longest job stream in the second half of %d events", events).isLessThan(events / 2);
+		await().atMost(Duration.ofSeconds(10))
+			.untilAsserted(
+					() -> assertThat(redis().xlen(this.keys.deadLetters())).as("dead letters").isLessThan(events / 2));
+	}
+
+	private void trim(String stream, String deadLetters) {
+		LuaScript.fromClasspath("scripts/trim-streams.lua")
+			.call(redis(), ScriptOutputType.MULTI, new String[] { stream, deadLetters }, "1000", "1000");
+	}
+
+	private List<String> ids(String stream) {
+		return redis().xrange(stream, Range.create("-", "+")).stream().map(StreamMessage::getId).toList();
+	}
+
 	private String readiness() {
 		Map<?, ?> body = this.client.get()
 			.uri("/actuator/health/readiness")
@@ -152,6 +225,7 @@ class JobStreamConsumerIntegrationTests {
 
 	private String finishedState(String job) {
 		await().atMost(Duration.ofSeconds(20))
+			.pollInterval(Duration.ofMillis(20))
 			.until(() -> Set.of("SUCCEEDED", "COALESCED", "DEAD_LETTERED")
 				.contains(String.valueOf(redis().hget(this.keys.job(job), "state"))));
 		return redis().hget(this.keys.job(job), "state");

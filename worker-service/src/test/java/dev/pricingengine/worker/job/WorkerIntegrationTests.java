@@ -260,8 +260,12 @@ class WorkerIntegrationTests {
 		String job = enqueue(
 				new MarketEvent(MarketEventType.BASE_PRICE, null, null, "P-not-in-catalog", new BigDecimal("10.00")));
 		Map<String, String> status = awaitFinished(job);
-		assertThat(status).containsEntry("state", "DEAD_LETTERED").containsEntry("attempts", "1");
+		assertThat(status).containsEntry("state", "DEAD_LETTERED")
+			.containsEntry("attempts", "1")
+			.containsKeys("envelope", "dead_letter", "finished_at");
 		assertThat(status.get("error")).contains("P-not-in-catalog");
+		assertThat(redis().pttl(this.keys.job(job))).as("the status is kept as long as its dead letter (7 days)")
+			.isGreaterThan(Duration.ofDays(7).minusMinutes(1).toMillis());
 		assertThat(redis().xrange(this.keys.deadLetters(), Range.create("-", "+")))
 			.anySatisfy((entry) -> assertThat(entry.getBody()).containsEntry("event_id", job));
 	}
@@ -448,6 +452,92 @@ class WorkerIntegrationTests {
 				base.multiply(new BigDecimal("1.50")).setScale(2, RoundingMode.HALF_EVEN));
 	}
 
+	/**
+	 * A status that expires while its job runs (a retention shorter than the queue's
+	 * wait, or a slow attempt) must not come back as a partial hash without expiry: the
+	 * worker's later writes would otherwise leave it for ever, without its envelope.
+	 */
+	@Test
+	void aJobStatusThatExpiredMeanwhileIsNotRecreatedWithoutItsExpiry() {
+		double outcomesBefore = outcomes();
+		redis().hset(this.keys.faults(), new FaultSettings(0, 1500).toHash());
+		String job = enqueue(MarketEvent.RECALCULATE);
+		redis().pexpire(this.keys.job(job), 700);
+		await().atMost(Duration.ofSeconds(20)).until(() -> outcomes() > outcomesBefore);
+		awaitQuiet();
+		long ttl = redis().pttl(this.keys.job(job));
+		if (ttl != -2) {
+			assertThat(ttl).as("expiry of the job status written after it expired").isPositive();
+			assertThat(redis().hgetall(this.keys.job(job))).containsKeys("state", "envelope");
+		}
+	}
+
+	/**
+	 * A worker that recorded a job's outcome and died before acknowledging its entry: the
+	 * entry is taken over, but the job must not run again (a dead letter whose job later
+	 * succeeds, or a second pass).
+	 */
+	@Test
+	void anEntryWhoseJobAlreadyHasItsOutcomeIsNotRunAgain() {
+		double outcomesBefore = outcomes();
+		String job = enqueueDeliveredTo("dead-worker", MarketEvent.RECALCULATE, 0);
+		redis().hset(this.keys.job(job), Map.of("state", "DEAD_LETTERED", "attempts", "6", "error", "gave up"));
+		await().atMost(Duration.ofSeconds(20))
+			.until(() -> redis().xpending(this.keys.jobStream(), "workers").getCount() == 0);
+		assertThat(redis().hgetall(this.keys.job(job))).containsEntry("state", "DEAD_LETTERED")
+			.containsEntry("attempts", "6");
+		assertThat(outcomes()).as("outcomes recorded").isEqualTo(outcomesBefore);
+		assertThat(redis().get(this.keys.price("C-2-P3"))).as("a price of the job's scope").isNull();
+	}
+
+	@Test
+	void aMalformedCatalogEntryIsSkippedNamedAndCountedAndTheRestIsPriced() {
+		double skippedBefore = counter("pricing.worker.skipped.records");
+		redis().hset(this.keys.category("C-1"), "C-1-broken", "12.00|not a price");
+		try {
+			Map<String, String> status = awaitFinished(
+					enqueue(new MarketEvent(MarketEventType.DEMAND_FACTOR, new BigDecimal("1.2"), "C-1", null, null)));
+			assertThat(status).containsEntry("state", "SUCCEEDED")
+				.containsEntry("processed", String.valueOf(PRODUCTS_PER_CATEGORY))
+				.containsEntry("skipped", "C-1-broken");
+			assertThat(counter("pricing.worker.skipped.records") - skippedBefore).isEqualTo(1);
+		}
+		finally {
+			redis().hdel(this.keys.category("C-1"), "C-1-broken");
+		}
+		this.catalog.values()
+			.stream()
+			.filter((product) -> product.category().equals("C-1"))
+			.forEach((product) -> assertThat(redis().get(this.keys.price(product.id()))).as(product.id()).isNotNull());
+		assertPricesFollowTheRule();
+	}
+
+	@Test
+	void aMalformedCoalescedEventIsDeadLetteredAndTheOthersAreApplied() {
+		RFencedLock lock = this.redisson.getFencedLock(this.keys.prefix() + "recalculate_global_lock");
+		lock.lockAndGetToken();
+		String bad = UUID.randomUUID().toString();
+		try {
+			redis().hset(this.keys.coalescedEvents(), bad, "{\"not\":\"an envelope\"}");
+			String job = enqueue(
+					new MarketEvent(MarketEventType.DEMAND_FACTOR, new BigDecimal("1.25"), "C-3", null, null));
+			assertThat(awaitFinished(job)).containsEntry("state", "COALESCED");
+		}
+		finally {
+			lock.unlock();
+		}
+		awaitQuiet();
+		assertThat(redis().hget(this.keys.market(), "category:C-3")).isEqualTo("1.25");
+		assertThat(redis().xrange(this.keys.deadLetters(), Range.create("-", "+")))
+			.anySatisfy((entry) -> assertThat(entry.getBody()).containsEntry("event_id", bad)
+				.hasEntrySatisfying("error", (error) -> assertThat(error).startsWith("Malformed")));
+		assertPricesFollowTheRule();
+	}
+
+	private double outcomes() {
+		return this.meters.find("pricing.worker.jobs").counters().stream().mapToDouble(Counter::count).sum();
+	}
+
 	@Test
 	void jobsSucceedThroughAFiftyPercentFailureRate() {
 		redis().hset(this.keys.faults(), new FaultSettings(0.5, 0).toHash());
@@ -503,6 +593,7 @@ class WorkerIntegrationTests {
 					XReadArgs.StreamOffset.lastConsumed(this.keys.jobStream()));
 			TransactionResult result = redis.exec();
 			String entryId = result.get(0);
+			redis.hset(this.keys.job(envelope.eventId()), "stream_entry", entryId);
 			for (int i = 0; i < redeliveries; i++) {
 				redis.xclaim(this.keys.jobStream(), Consumer.from("workers", deadConsumer), 0, entryId);
 			}
