@@ -32,4 +32,20 @@ public final class RedisCommandCounter {
 		return total - infoCalls;
 	}
 
+	/**
+	 * Calls of one command processed so far.
+	 * @param command the command, lower case ({@code get})
+	 * @return its calls
+	 */
+	public long calls(String command) {
+		String prefix = "cmdstat_" + command + ":calls=";
+		return this.connection.sync()
+			.info("commandstats")
+			.lines()
+			.filter((line) -> line.startsWith(prefix))
+			.mapToLong((line) -> Long.parseLong(line.substring(prefix.length(), line.indexOf(',', prefix.length()))))
+			.findFirst()
+			.orElse(0);
+	}
+
 }

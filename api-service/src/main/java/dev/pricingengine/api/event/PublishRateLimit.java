@@ -1,7 +1,6 @@
 package dev.pricingengine.api.event;
 
 import java.security.Principal;
-import java.time.Clock;
 
 import dev.pricingengine.api.security.ApiKeyProperties;
 import dev.pricingengine.api.system.ProblemException;
@@ -17,15 +16,17 @@ import org.springframework.stereotype.Component;
 
 /**
  * At most {@code pricing.security.publish-rate-per-second} events per API key and second,
- * counted in Redis (one-second windows), so the limit holds across API replicas. Over it,
- * the answer is 429 with {@code Retry-After}.
+ * counted in Redis in one-second windows of the Redis server's clock, so the limit holds
+ * across API replicas whatever their own clocks say. Over it, the answer is 429 with
+ * {@code Retry-After}.
  */
 @Component
 class PublishRateLimit {
 
 	private static final LuaScript COUNT = LuaScript.fromClasspath("scripts/count-in-window.lua");
 
-	private static final long WINDOW_MILLIS = 1000;
+	/** How long an idle key's counter is kept: past its window, and then some. */
+	private static final String COUNTER_EXPIRY_MILLIS = "2000";
 
 	private final SharedRedisConnection redisConnection;
 
@@ -33,13 +34,10 @@ class PublishRateLimit {
 
 	private final ApiKeyProperties properties;
 
-	private final Clock clock;
-
 	PublishRateLimit(SharedRedisConnection redisConnection, RedisKeys keys, ApiKeyProperties properties) {
 		this.redisConnection = redisConnection;
 		this.keys = keys;
 		this.properties = properties;
-		this.clock = Clock.systemUTC();
 	}
 
 	/**
@@ -48,11 +46,10 @@ class PublishRateLimit {
 	 * @return empty when within the limit, else an error with the 429 problem
 	 */
 	Mono<Void> acquire(Principal key) {
-		long window = this.clock.millis() / WINDOW_MILLIS;
-		String[] counter = { this.keys.publishRate(key.getName(), window) };
+		String[] counter = { this.keys.publishRate(key.getName()) };
 		return COUNT
 			.<Long>run(this.redisConnection.connection().reactive(), ScriptOutputType.INTEGER, counter,
-					String.valueOf(WINDOW_MILLIS * 2))
+					COUNTER_EXPIRY_MILLIS)
 			.next()
 			.flatMap((count) -> (count <= this.properties.publishRatePerSecond()) ? Mono.empty()
 					: Mono.error(tooMany()));

@@ -4,6 +4,8 @@ import java.util.regex.Pattern;
 
 import dev.pricingengine.common.redis.SharedRedisConnection;
 import dev.pricingengine.common.redis.RedisKeys;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 
 import org.springframework.web.bind.annotation.GetMapping;
@@ -11,10 +13,13 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * Job status, by event id.
+ * Job status, by event id. A job hash that is not a complete status (without its envelope
+ * or state, or unreadable) is answered like an unknown job: 404.
  */
 @RestController
 class JobController {
+
+	private static final Logger logger = LoggerFactory.getLogger(JobController.class);
 
 	private static final Pattern JOB_ID = Pattern.compile("[0-9a-fA-F-]{1,64}");
 
@@ -38,7 +43,17 @@ class JobController {
 			.collectMap((entry) -> entry.getKey(), (entry) -> entry.getValue())
 			.filter((hash) -> !hash.isEmpty())
 			.switchIfEmpty(Mono.error(() -> new JobNotFoundException(jobId)))
-			.map((hash) -> JobResponse.fromHash(jobId, hash));
+			.handle((hash, sink) -> {
+				try {
+					sink.next(JobResponse.fromHash(jobId, hash));
+				}
+				catch (IllegalArgumentException ex) {
+					// a remnant (status fields written after the hash expired) or an
+					// unreadable hash: no status a client could use, as if expired
+					logger.warn("Job {} has no complete status ({}); answered as unknown", jobId, ex.getMessage());
+					sink.error(new JobNotFoundException(jobId));
+				}
+			});
 	}
 
 }

@@ -37,15 +37,32 @@ record JobResponse(String jobId, JobState state, MarketEvent event, Long sequenc
 		Long total, Instant enqueuedAt, Instant startedAt, Instant finishedAt, String lock, Instant lockedAt,
 		Instant unlockedAt, Long fencingToken, Boolean lockExpired, String worker, String error, String traceId) {
 
+	/**
+	 * Reads a job status hash.
+	 * @param jobId the job
+	 * @param hash the hash's fields
+	 * @return the status
+	 * @throws IllegalArgumentException if the hash is not a complete status: no envelope
+	 * or state (a status write recreated the hash after it expired), or a field that
+	 * cannot be read
+	 */
 	static JobResponse fromHash(String jobId, Map<String, String> hash) {
-		EventEnvelope envelope = EnvelopeCodec.decode(hash.get(JobFields.ENVELOPE));
-		return new JobResponse(jobId, JobState.valueOf(hash.get(JobFields.STATE)), envelope.event(),
+		EventEnvelope envelope = EnvelopeCodec.decode(required(hash, JobFields.ENVELOPE));
+		return new JobResponse(jobId, JobState.valueOf(required(hash, JobFields.STATE)), envelope.event(),
 				envelope.sequence(), Integer.valueOf(hash.getOrDefault(JobFields.ATTEMPTS, "0")),
 				number(hash, JobFields.PROCESSED), number(hash, JobFields.TOTAL), time(hash, JobFields.ENQUEUED_AT),
 				time(hash, JobFields.STARTED_AT), time(hash, JobFields.FINISHED_AT), hash.get(JobFields.LOCK),
 				time(hash, JobFields.LOCKED_AT), time(hash, JobFields.UNLOCKED_AT),
 				number(hash, JobFields.FENCING_TOKEN), flag(hash, JobFields.LOCK_EXPIRED), hash.get(JobFields.WORKER),
 				hash.get(JobFields.ERROR), hash.get(JobFields.TRACE_ID));
+	}
+
+	private static String required(Map<String, String> hash, String field) {
+		String value = hash.get(field);
+		if (value == null) {
+			throw new IllegalArgumentException("no '" + field + "' field");
+		}
+		return value;
 	}
 
 	private static Long number(Map<String, String> hash, String field) {

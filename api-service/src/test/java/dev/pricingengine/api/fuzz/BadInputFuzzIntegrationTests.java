@@ -8,12 +8,16 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
 import dev.pricingengine.api.ApiIntegrationTest;
+import dev.pricingengine.api.ApiTestClient;
 import dev.pricingengine.api.TestApiKey;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
@@ -24,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.test.web.reactive.server.WebTestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,8 +36,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Thousands of malformed requests, generated from a fixed seed, against every endpoint:
  * truncated and corrupted JSON, wrong types, non-finite and out-of-range numbers, huge
  * strings, deep nesting, invalid UTF-8, hostile path and query values. Every answer must
- * be below 500, and every error a problem detail. A listener is subscribed, so valid
- * events are accepted rather than refused for lack of one.
+ * be below 500, and every error a problem detail. The valid bodies the malformed ones are
+ * made from are sent between them too, and must succeed with the expected answer. A
+ * listener is subscribed, so valid events are accepted rather than refused for lack of
+ * one.
  */
 @ApiIntegrationTest
 class BadInputFuzzIntegrationTests {
@@ -50,18 +57,22 @@ class BadInputFuzzIntegrationTests {
 
 	private static final List<Target> TARGETS = List.of(
 			new Target("POST", "/api/v1/publish-market-event",
-					"{\"type\":\"DEMAND_FACTOR\",\"factor\":1.15,\"category\":\"C-3\",\"product_id\":null}"),
+					"{\"type\":\"DEMAND_FACTOR\",\"factor\":1.15,\"category\":\"C-3\",\"product_id\":null}", 202,
+					List.of("\"event_id\":", "\"receivers\":1", "\"job\":\"/api/v1/jobs/")),
 			new Target("POST", "/api/v1/publish-market-event",
-					"{\"type\":\"BASE_PRICE\",\"product_id\":\"P-7\",\"base_price\":\"12.50\"}"),
+					"{\"type\":\"BASE_PRICE\",\"product_id\":\"P-7\",\"base_price\":\"12.50\"}", 202,
+					List.of("\"event_id\":", "\"receivers\":1", "\"job\":\"/api/v1/jobs/")),
 			new Target("POST", "/api/v1/catalog",
-					"[{\"product_id\":\"F-1\",\"category\":\"C-1\",\"base_price\":\"12.50\",\"floor_price\":\"10.00\",\"ceiling_price\":\"20.00\"}]"),
+					"[{\"product_id\":\"F-1\",\"category\":\"C-1\",\"base_price\":\"12.50\",\"floor_price\":\"10.00\",\"ceiling_price\":\"20.00\"}]",
+					200, List.of("{\"imported\":1}")),
 			new Target("POST", "/api/v1/price",
-					"{\"product_id\":\"P-1\",\"user_location\":\"NY\",\"is_prime_member\":true}"),
-			new Target("PUT", "/api/v1/admin/faults", "{\"failure_rate\":0.0,\"latency_ms\":0}"),
-			new Target("GET", "/api/v1/prices/{id}?location={q}&member={q}", null),
-			new Target("GET", "/api/v1/catalog/{id}", null), new Target("GET", "/api/v1/jobs/{id}", null),
-			new Target("GET", "/api/v1/dead-letters?after={q}&limit={q}", null),
-			new Target("POST", "/api/v1/dead-letters/{id}/replay", null));
+					"{\"product_id\":\"F-1\",\"user_location\":\"NY\",\"is_prime_member\":true}", 200,
+					List.of("\"product_id\":\"F-1\"", "\"final_price\":")),
+			new Target("PUT", "/api/v1/admin/faults", "{\"failure_rate\":0.0,\"latency_ms\":0}", 200,
+					List.of("\"failure_rate\":0.0", "\"latency_ms\":0")),
+			new Target("GET", "/api/v1/prices/{id}?location={q}&member={q}"), new Target("GET", "/api/v1/catalog/{id}"),
+			new Target("GET", "/api/v1/jobs/{id}"), new Target("GET", "/api/v1/dead-letters?after={q}&limit={q}"),
+			new Target("POST", "/api/v1/dead-letters/{id}/replay"));
 
 	private static final String[] BAD_VALUES = { "null", "true", "\"\"", "\"x\"", "1e400", "-1e400", "-1", "0", "NaN",
 			"\"NaN\"", "\"Infinity\"", "Infinity", "123456789012345678901234567890.123456789", "[]", "{}",
@@ -80,15 +91,22 @@ class BadInputFuzzIntegrationTests {
 	@Autowired
 	private RedisKeys keys;
 
+	@Autowired
+	private WebTestClient client;
+
 	@Test
-	void everyEndpointAnswersMalformedInputWithA4xxProblemAndNever5xx() throws Exception {
+	void everyEndpointAnswersMalformedInputWithA4xxProblemNever5xxAndValidInputWithSuccess() throws Exception {
 		HttpClient http = HttpClient.newBuilder()
 			.version(HttpClient.Version.HTTP_1_1)
 			.connectTimeout(Duration.ofSeconds(5))
 			.build();
 		Random random = new Random(SEED);
+		// the product the valid price requests ask for (the catalog target upserts it
+		// too)
+		new ApiTestClient(this.client).importProduct("F-1", "C-1", "12.50", "10.00", "20.00");
 		List<String> failures = new ArrayList<>();
 		int sent = 0;
+		Map<Target, Integer> validSent = new LinkedHashMap<>();
 		try (StatefulRedisPubSubConnection<String, String> listener = SharedRedisConnection
 			.nativeClient(this.connectionFactory)
 			.connectPubSub(StringCodec.UTF8)) {
@@ -110,6 +128,16 @@ class BadInputFuzzIntegrationTests {
 						sent++;
 					}
 					String contentType = response.headers().firstValue("Content-Type").orElse("");
+					if (target.isValid(body)) {
+						validSent.merge(target, 1, Integer::sum);
+						if (response.statusCode() != target.status()
+								|| !target.content().stream().allMatch(response.body()::contains)) {
+							failures.add("valid body answered " + response.statusCode() + " (expected "
+									+ target.status() + " with " + target.content() + ") " + target.method() + " "
+									+ abbreviate(path) + " " + abbreviate(new String(body, StandardCharsets.UTF_8))
+									+ " -> " + abbreviate(response.body()));
+						}
+					}
 					if (response.statusCode() >= 500
 							|| (response.statusCode() >= 400 && !HTTP_CODEC_ANSWERS.contains(response.statusCode())
 									&& !contentType.startsWith("application/problem+json"))) {
@@ -121,7 +149,11 @@ class BadInputFuzzIntegrationTests {
 			}
 		}
 		assertThat(sent).isEqualTo(TARGETS.size() * REQUESTS_PER_TARGET);
-		assertThat(failures).as("answers that were 5xx, or errors that were not problem details").isEmpty();
+		assertThat(validSent).as("valid bodies sent, by target")
+			.containsOnlyKeys(TARGETS.stream().filter((target) -> target.body() != null).toList());
+		assertThat(failures)
+			.as("answers that were 5xx, errors that were not problem details, valid bodies that did not succeed")
+			.isEmpty();
 	}
 
 	private HttpResponse<String> send(HttpClient http, String method, String path, byte[] body) throws Exception {
@@ -186,7 +218,25 @@ class BadInputFuzzIntegrationTests {
 		return (text.length() <= 160) ? text : text.substring(0, 160) + "…";
 	}
 
-	private record Target(String method, String path, String body) {
+	/**
+	 * An endpoint, with the valid body its malformed ones are made from and the answer
+	 * that body must get.
+	 *
+	 * @param method the HTTP method
+	 * @param path the path, with placeholders for bad values
+	 * @param body the valid body, or null for none
+	 * @param status the status a valid body is answered with
+	 * @param content what the answer to a valid body contains
+	 */
+	private record Target(String method, String path, String body, int status, List<String> content) {
+
+		Target(String method, String path) {
+			this(method, path, null, 0, List.of());
+		}
+
+		boolean isValid(byte[] sent) {
+			return this.body != null && Arrays.equals(sent, this.body.getBytes(StandardCharsets.UTF_8));
+		}
 
 	}
 

@@ -8,13 +8,16 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The JSON form of an {@link EventEnvelope} (snake_case, nulls omitted), shared by
- * publisher, listener and worker.
+ * publisher, listener and worker. A tolerant reader: fields it does not know, in the
+ * envelope or its event, are ignored, so that during a rolling upgrade an older listener
+ * or worker still handles the envelopes of a newer API; the fields it needs are still
+ * validated.
  */
 public final class EnvelopeCodec {
 
 	private static final JsonMapper mapper = JsonMapper.builder()
 		.propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-		.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+		.disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
 		.changeDefaultPropertyInclusion((inclusion) -> inclusion.withValueInclusion(JsonInclude.Include.NON_NULL))
 		.build();
 

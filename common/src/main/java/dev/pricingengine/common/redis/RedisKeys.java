@@ -125,13 +125,13 @@ public final class RedisKeys {
 	}
 
 	/**
-	 * Counter of the events one API key published in one rate-limit window.
+	 * Hash counting the events one API key published in the current rate-limit window:
+	 * {@code window} (the Redis epoch second it counts) and {@code count}.
 	 * @param keyId the key's id (never the key)
-	 * @param window the window's number
 	 * @return the key
 	 */
-	public String publishRate(String keyId, long window) {
-		return this.prefix + "publish-rate:" + keyId + ":" + window;
+	public String publishRate(String keyId) {
+		return this.prefix + "publish-rate:" + keyId;
 	}
 
 	/** List staging one catalog import before it is applied. */

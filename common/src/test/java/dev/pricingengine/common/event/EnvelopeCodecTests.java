@@ -32,10 +32,22 @@ class EnvelopeCodecTests {
 	@ValueSource(strings = { "", "not json", "{}", "{\"event_id\":\"e\",\"sequence\":0}",
 			"{\"event_id\":\"e\",\"sequence\":1,\"published_at\":\"2026-01-01T00:00:00Z\",\"event\":{\"type\":\"NOPE\"}}",
 			"{\"event_id\":\"e\",\"sequence\":1,\"published_at\":\"2026-01-01T00:00:00Z\",\"event\":{\"type\":\"DEMAND_FACTOR\"}}",
-			"{\"event_id\":\"e\",\"sequence\":1,\"published_at\":\"2026-01-01T00:00:00Z\",\"event\":{\"type\":\"RECALCULATE\"},\"extra\":1}" })
+			"{\"event_id\":\"e\",\"sequence\":1,\"published_at\":\"2026-01-01T00:00:00Z\",\"event\":{\"factor\":2,\"extra\":1}}",
+			"{\"event_id\":\"e\",\"sequence\":1,\"published_at\":\"2026-01-01T00:00:00Z\",\"extra\":{\"type\":\"RECALCULATE\"}}",
+			"{\"sequence\":1,\"published_at\":\"2026-01-01T00:00:00Z\",\"event\":{\"type\":\"RECALCULATE\"},\"id\":\"e\"}" })
 	void rejectsWhatIsNotAValidEnvelope(String json) {
 		assertThatIllegalArgumentException().isThrownBy(() -> EnvelopeCodec.decode(json))
 			.withMessageStartingWith("Not a valid event envelope");
+	}
+
+	@Test
+	void ignoresFieldsItDoesNotKnowSoThatANewerPublishersEnvelopesStillDecode() {
+		String json = "{\"event_id\":\"e-2\",\"sequence\":8,\"priority\":\"high\",\"origin\":{\"region\":\"eu\"},"
+				+ "\"event\":{\"type\":\"DEMAND_FACTOR\",\"factor\":\"1.20\",\"category\":\"C-3\",\"reason\":\"promo\"},"
+				+ "\"published_at\":\"2026-11-25T10:00:00Z\",\"schema\":2}";
+		assertThat(EnvelopeCodec.decode(json)).isEqualTo(new EventEnvelope("e-2", 8,
+				new MarketEvent(MarketEventType.DEMAND_FACTOR, new BigDecimal("1.20"), "C-3", null, null),
+				Instant.parse("2026-11-25T10:00:00Z"), null, null));
 	}
 
 }
