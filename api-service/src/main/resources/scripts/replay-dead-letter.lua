@@ -1,12 +1,12 @@
--- Puts a dead-lettered job back on the job stream: the same envelope under the same event id,
--- its status QUEUED again, its dead-letter entry removed; atomically.
--- KEYS[1] job status hash, KEYS[2] dead-letter stream, KEYS[3] job stream
--- Returns the new job stream entry id, or false when the job is not dead-lettered.
-local entryId = redis.call('HGET', KEYS[1], 'dead_letter')
-if not entryId or redis.call('HGET', KEYS[1], 'state') ~= 'DEAD_LETTERED' then
-  return false
-end
-local entries = redis.call('XRANGE', KEYS[2], entryId, entryId)
+-- Puts a dead-lettered job back on the job stream from its dead-letter entry alone (it holds the
+-- envelope), atomically: the same envelope under the same event id, a fresh QUEUED status (fields
+-- as in JobFields; the trace id kept if the old status still had one) that expires after the given
+-- retention, the dead-letter entry removed.
+-- KEYS[1] dead-letter stream, KEYS[2] job stream, KEYS[3] job status hash
+-- ARGV[1] dead-letter entry id, ARGV[2] job (event) id the entry must hold, ARGV[3] the event's
+-- sequence, ARGV[4] status retention in ms
+-- Returns the new job stream entry id, or false when the entry is gone (replayed or trimmed).
+local entries = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])
 if #entries == 0 then
   return false
 end
@@ -15,8 +15,18 @@ local body = {}
 for i = 1, #fields, 2 do
   body[fields[i]] = fields[i + 1]
 end
-local requeued = redis.call('XADD', KEYS[3], '*', 'event_id', body['event_id'], 'envelope', body['envelope'])
-redis.call('XDEL', KEYS[2], entryId)
-redis.call('HSET', KEYS[1], 'state', 'QUEUED', 'stream_entry', requeued)
-redis.call('HDEL', KEYS[1], 'dead_letter', 'error')
+if body['event_id'] ~= ARGV[2] then
+  return false
+end
+local traceId = redis.call('HGET', KEYS[3], 'trace_id')
+local requeued = redis.call('XADD', KEYS[2], '*', 'event_id', ARGV[2], 'envelope', body['envelope'])
+redis.call('XDEL', KEYS[1], ARGV[1])
+local now = redis.call('TIME')
+redis.call('DEL', KEYS[3])
+redis.call('HSET', KEYS[3], 'state', 'QUEUED', 'envelope', body['envelope'], 'sequence', ARGV[3], 'attempts', '0',
+  'enqueued_at', now[1] .. string.format('%03d', math.floor(tonumber(now[2]) / 1000)), 'stream_entry', requeued)
+if traceId then
+  redis.call('HSET', KEYS[3], 'trace_id', traceId)
+end
+redis.call('PEXPIRE', KEYS[3], ARGV[4])
 return requeued

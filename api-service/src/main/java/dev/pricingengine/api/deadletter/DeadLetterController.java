@@ -6,6 +6,9 @@ import java.util.regex.Pattern;
 
 import dev.pricingengine.api.system.ProblemException;
 import dev.pricingengine.common.event.EnvelopeCodec;
+import dev.pricingengine.common.event.EventEnvelope;
+import dev.pricingengine.common.job.DeadLetterProperties;
+import dev.pricingengine.common.job.JobFields;
 import dev.pricingengine.common.event.MarketEvent;
 import dev.pricingengine.common.redis.LuaScript;
 import dev.pricingengine.common.redis.RedisKeys;
@@ -38,13 +41,21 @@ class DeadLetterController {
 
 	private static final int MAX_LIMIT = 500;
 
+	/**
+	 * Entries read per round trip when a job's dead letter is looked for by its job id.
+	 */
+	private static final int SCAN_PAGE = 500;
+
 	private final SharedRedisConnection redisConnection;
 
 	private final RedisKeys keys;
 
-	DeadLetterController(SharedRedisConnection redisConnection, RedisKeys keys) {
+	private final DeadLetterProperties deadLetters;
+
+	DeadLetterController(SharedRedisConnection redisConnection, RedisKeys keys, DeadLetterProperties deadLetters) {
 		this.redisConnection = redisConnection;
 		this.keys = keys;
+		this.deadLetters = deadLetters;
 	}
 
 	/**
@@ -74,23 +85,80 @@ class DeadLetterController {
 					(items.size() == limit) ? items.get(items.size() - 1).entryId() : null));
 	}
 
-	@PostMapping("/api/v1/dead-letters/{jobId}/replay")
-	Mono<ResponseEntity<Map<String, String>>> replay(@PathVariable String jobId) {
-		if (!JOB_ID.matcher(jobId).matches()) {
-			return Mono.error(notDeadLettered(jobId));
+	/**
+	 * Replays a dead letter, found by its job id or its entry id, from the entry itself
+	 * (it holds the envelope): for as long as the dead letter is kept
+	 * ({@code pricing.dead-letters.retention}), whether or not its job's status is.
+	 * @param id the job (event) id, or the dead-letter entry id
+	 */
+	@PostMapping("/api/v1/dead-letters/{id}/replay")
+	Mono<ResponseEntity<Map<String, String>>> replay(@PathVariable String id) {
+		Mono<StreamMessage<String, String>> deadLetter = ENTRY_ID.matcher(id).matches() ? entry(id)
+				: JOB_ID.matcher(id).matches() ? findByJob(id) : Mono.empty();
+		return deadLetter.switchIfEmpty(Mono.error(() -> notDeadLettered(id))).flatMap(this::replay);
+	}
+
+	private Mono<ResponseEntity<Map<String, String>>> replay(StreamMessage<String, String> deadLetter) {
+		String jobId = deadLetter.getBody().get("event_id");
+		EventEnvelope envelope;
+		try {
+			envelope = EnvelopeCodec.decode(deadLetter.getBody().get("envelope"));
 		}
-		String[] scriptKeys = { this.keys.job(jobId), this.keys.deadLetters(), this.keys.jobStream() };
-		return REPLAY.<String>run(this.redisConnection.connection().reactive(), ScriptOutputType.VALUE, scriptKeys)
+		catch (IllegalArgumentException | NullPointerException ex) {
+			return Mono.error(
+					new ProblemException(HttpStatus.CONFLICT, "not-replayable", "Dead letter holds no event",
+							"Dead letter " + deadLetter.getId()
+									+ " holds a message that is no event envelope; it cannot " + "be replayed")
+						.with("entry_id", deadLetter.getId()));
+		}
+		String[] scriptKeys = { this.keys.deadLetters(), this.keys.jobStream(), this.keys.job(jobId) };
+		return REPLAY
+			.<String>run(this.redisConnection.connection().reactive(), ScriptOutputType.VALUE, scriptKeys,
+					deadLetter.getId(), jobId, String.valueOf(envelope.sequence()),
+					String.valueOf(this.deadLetters.retention().toMillis()))
 			.next()
 			.switchIfEmpty(Mono.error(() -> notDeadLettered(jobId)))
 			.map((entry) -> ResponseEntity.accepted()
 				.body(Map.of("job_id", jobId, "state", "QUEUED", "job", "/api/v1/jobs/" + jobId)));
 	}
 
-	private static ProblemException notDeadLettered(String jobId) {
+	private Mono<StreamMessage<String, String>> entry(String entryId) {
+		return this.redisConnection.connection()
+			.reactive()
+			.xrange(this.keys.deadLetters(), Range.create(entryId, entryId))
+			.next();
+	}
+
+	/**
+	 * A job's dead letter: the entry its status names, or, when the status is gone, the
+	 * newest entry of the job found by reading the stream from its end, a page at a time.
+	 */
+	private Mono<StreamMessage<String, String>> findByJob(String jobId) {
+		return this.redisConnection.connection()
+			.reactive()
+			.hget(this.keys.job(jobId), JobFields.DEAD_LETTER)
+			.flatMap(this::entry)
+			.filter((entry) -> jobId.equals(entry.getBody().get("event_id")))
+			.switchIfEmpty(Mono.defer(() -> page(Range.unbounded())
+				.expand((page) -> (page.size() < SCAN_PAGE) ? Mono.empty()
+						: page(Range.from(Range.Boundary.unbounded(),
+								Range.Boundary.excluding(page.get(page.size() - 1).getId()))))
+				.flatMapIterable((page) -> page)
+				.filter((entry) -> jobId.equals(entry.getBody().get("event_id")))
+				.next()));
+	}
+
+	private Mono<List<StreamMessage<String, String>>> page(Range<String> range) {
+		return this.redisConnection.connection()
+			.reactive()
+			.xrevrange(this.keys.deadLetters(), range, Limit.from(SCAN_PAGE))
+			.collectList();
+	}
+
+	private static ProblemException notDeadLettered(String id) {
 		return new ProblemException(HttpStatus.NOT_FOUND, "not-dead-lettered", "No dead letter",
-				"Job '" + jobId + "' is not in the dead-letter stream")
-			.with("job_id", jobId);
+				"'" + id + "' is neither a job nor an entry in the dead-letter stream")
+			.with("job_id", id);
 	}
 
 	private static DeadLetter toDeadLetter(StreamMessage<String, String> entry) {

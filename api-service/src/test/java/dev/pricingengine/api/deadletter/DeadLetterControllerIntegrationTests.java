@@ -89,6 +89,71 @@ class DeadLetterControllerIntegrationTests {
 			.contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
 	}
 
+	/**
+	 * The dead letter holds the envelope: it can be replayed for as long as it is kept,
+	 * whether or not its job's status is still there.
+	 */
+	@Test
+	void replaysADeadLetterWhoseJobStatusIsGone() {
+		String job = deadLetter("Boom");
+		redis().del(this.keys.job(job));
+		this.client.post()
+			.uri("/api/v1/dead-letters/" + job + "/replay")
+			.exchange()
+			.expectStatus()
+			.isAccepted()
+			.expectBody()
+			.jsonPath("$.job_id")
+			.isEqualTo(job);
+		assertReplayed(job);
+	}
+
+	@Test
+	void replaysADeadLetterByItsEntryId() {
+		String job = deadLetter("Boom");
+		String entry = redis().hget(this.keys.job(job), "dead_letter");
+		redis().del(this.keys.job(job));
+		this.client.post()
+			.uri("/api/v1/dead-letters/" + entry + "/replay")
+			.exchange()
+			.expectStatus()
+			.isAccepted()
+			.expectBody()
+			.jsonPath("$.job_id")
+			.isEqualTo(job);
+		assertReplayed(job);
+	}
+
+	@Test
+	void aDeadLetterThatHoldsNoEventCannotBeReplayed() {
+		String entry = redis().xadd(this.keys.deadLetters(), Map.of("event_id", "malformed-0123abcd", "envelope",
+				"not an envelope", "error", "Malformed message", "attempts", "0"));
+		this.client.post()
+			.uri("/api/v1/dead-letters/" + entry + "/replay")
+			.exchange()
+			.expectStatus()
+			.isEqualTo(409)
+			.expectHeader()
+			.contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+		assertThat(redis().xrange(this.keys.deadLetters(), Range.create(entry, entry))).hasSize(1);
+	}
+
+	private void assertReplayed(String job) {
+		Map<String, String> status = redis().hgetall(this.keys.job(job));
+		assertThat(status).containsEntry("state", "QUEUED")
+			.containsEntry("envelope", String.format(ENVELOPE, job))
+			.containsEntry("sequence", "1")
+			.containsEntry("attempts", "0")
+			.containsKeys("enqueued_at", "stream_entry")
+			.doesNotContainKeys("dead_letter", "error");
+		assertThat(redis().pttl(this.keys.job(job))).as("expiry of the replayed job's status").isPositive();
+		assertThat(redis().xrange(this.keys.jobStream(), Range.create("-", "+")))
+			.anySatisfy((entry) -> assertThat(entry.getBody()).containsEntry("event_id", job)
+				.containsEntry("envelope", String.format(ENVELOPE, job)));
+		assertThat(redis().xrange(this.keys.deadLetters(), Range.create("-", "+")))
+			.noneSatisfy((entry) -> assertThat(entry.getBody()).containsEntry("event_id", job));
+	}
+
 	@ParameterizedTest
 	@ValueSource(strings = { "/api/v1/dead-letters?limit=0", "/api/v1/dead-letters?limit=501",
 			"/api/v1/dead-letters?after=yesterday", "/api/v1/dead-letters?limit=many" })
