@@ -16,10 +16,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -52,26 +52,25 @@ final class LocalStack implements AutoCloseable {
 
 	final int apiPort;
 
-	private final Process process;
+	private final ChildProcess script;
 
 	private final Path outputFile;
-
-	private List<ProcessHandle> descendants = List.of();
 
 	/** The API key run-local.sh generated and printed for this run. */
 	private String apiKey;
 
-	private LocalStack(int redisPort, int apiPort, Process process, Path outputFile) {
+	private LocalStack(int redisPort, int apiPort, ChildProcess script, Path outputFile) {
 		this.redisPort = redisPort;
 		this.apiPort = apiPort;
-		this.process = process;
+		this.script = script;
 		this.outputFile = outputFile;
 	}
 
 	/**
 	 * Starts the script and waits until it reports the stack running.
 	 * @param runDir where the script keeps logs
-	 * @param environment extra environment variables
+	 * @param environment the environment variables the test sets (the script gets no
+	 * others of this JVM's than {@link ChildProcess#INHERITED})
 	 * @return the running stack
 	 */
 	static LocalStack start(Path runDir, Map<String, String> environment) throws IOException {
@@ -83,41 +82,52 @@ final class LocalStack implements AutoCloseable {
 	 * and waits until it reports the stack running.
 	 * @param runDir where the script keeps logs
 	 * @param redisPort the port of the stack's Redis on the loopback address
-	 * @param environment extra environment variables
+	 * @param environment the environment variables the test sets
 	 * @return the running stack
 	 */
 	static LocalStack start(Path runDir, int redisPort, Map<String, String> environment) throws IOException {
 		int apiPort = freePorts(5);
 		Path outputFile = runDir.resolve("run-local.out");
-		ProcessBuilder builder = new ProcessBuilder("bash", REPOSITORY_ROOT.resolve("scripts/run-local.sh").toString())
-			.directory(REPOSITORY_ROOT.toFile())
-			.redirectErrorStream(true)
-			.redirectOutput(outputFile.toFile());
-		builder.environment().put("RUN_DIR", runDir.toString());
-		builder.environment().put("REDIS_URL", "redis://127.0.0.1:" + redisPort);
-		builder.environment().put("API_PORT", String.valueOf(apiPort));
+		Map<String, String> settings = new HashMap<>();
+		settings.put("RUN_DIR", runDir.toString());
+		settings.put("REDIS_URL", "redis://127.0.0.1:" + redisPort);
+		settings.put("API_PORT", String.valueOf(apiPort));
 		// Small heaps on purpose: a service that buffers what it should stream dies here.
-		builder.environment().put("JAVA_OPTS", "-Xmx" + HEAP + " -XX:+ExitOnOutOfMemoryError -XX:TieredStopAtLevel=1");
+		settings.put("JAVA_OPTS", "-Xmx" + HEAP + " -XX:+ExitOnOutOfMemoryError -XX:TieredStopAtLevel=1");
 		// A job whose worker died is taken over after this long (default 60s); retries
-		// back
-		// off from 50 ms (default 200 ms) so that a job's six attempts end well within it
-		// (a
-		// live job older than that would be taken over and run twice).
-		builder.environment().put("PRICING_WORKER_CLAIM_IDLE", "5s");
-		builder.environment().put("PRICING_WORKER_RETRY_INITIAL_DELAY", "50ms");
-		builder.environment().putAll(environment);
-		LocalStack stack = new LocalStack(redisPort, apiPort, builder.start(), outputFile);
-		await("run-local.sh reports the stack running").atMost(Duration.ofMinutes(5))
-			.pollInterval(Duration.ofMillis(500))
-			.failFast("run-local.sh exited", () -> !stack.process.isAlive())
-			.until(() -> stack.output().contains("Pricing engine is running"));
-		stack.descendants = stack.process.descendants().toList();
-		Matcher key = GENERATED_KEY.matcher(stack.output());
-		if (!key.find()) {
-			throw new IllegalStateException("run-local.sh printed no generated API key:\n" + stack.output());
+		// back off from 50 ms (default 200 ms) so that a job's six attempts end well
+		// within it (a live job older than that would be taken over and run twice).
+		settings.put("PRICING_WORKER_CLAIM_IDLE", "5s");
+		settings.put("PRICING_WORKER_RETRY_INITIAL_DELAY", "50ms");
+		settings.putAll(environment);
+		ChildProcess script = ChildProcess.start(
+				List.of("bash", REPOSITORY_ROOT.resolve("scripts/run-local.sh").toString()), settings, REPOSITORY_ROOT,
+				ProcessBuilder.Redirect.to(outputFile.toFile()));
+		LocalStack stack = new LocalStack(redisPort, apiPort, script, outputFile);
+		try {
+			await("run-local.sh reports the stack running").atMost(Duration.ofMinutes(5))
+				.pollInterval(Duration.ofMillis(500))
+				.failFast("run-local.sh exited", () -> !script.process().isAlive())
+				.until(() -> stack.output().contains("Pricing engine is running"));
+			script.tree();
+			Matcher key = GENERATED_KEY.matcher(stack.output());
+			if (!key.find()) {
+				throw new IllegalStateException("run-local.sh printed no generated API key:\n" + stack.output());
+			}
+			stack.apiKey = key.group(1);
+			return stack;
 		}
-		stack.apiKey = key.group(1);
-		return stack;
+		catch (Throwable ex) {
+			// the test never gets the stack to close
+			try {
+				stack.close();
+				ex.addSuppressed(new IllegalStateException("run-local.sh printed:\n" + stack.output()));
+			}
+			catch (Throwable closing) {
+				ex.addSuppressed(closing);
+			}
+			throw ex;
+		}
 	}
 
 	HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
@@ -200,26 +210,19 @@ final class LocalStack implements AutoCloseable {
 	 * @return their processes
 	 */
 	List<ProcessHandle> running(String module) {
-		return this.process.descendants()
+		return this.script.tree()
+			.stream()
 			.filter((process) -> process.info().commandLine().orElse("").contains("/" + module + "-"))
 			.toList();
 	}
 
-	/** Processes the script started (services, and Redis when it started one). */
-	List<ProcessHandle> descendants() {
-		return this.descendants;
-	}
-
 	/**
-	 * Sends SIGTERM, as Ctrl-C would, and waits for the script to end; returns its exit
-	 * code.
+	 * Sends SIGTERM, as Ctrl-C would, and waits for the script to end; kills what is left
+	 * of the stack after 60 s.
+	 * @return the script's exit status
 	 */
-	int stop() throws InterruptedException {
-		this.process.destroy();
-		if (!this.process.waitFor(90, TimeUnit.SECONDS)) {
-			throw new IllegalStateException("run-local.sh did not stop within 90s");
-		}
-		return this.process.exitValue();
+	int stop() {
+		return this.script.stop(Duration.ofSeconds(60));
 	}
 
 	String output() throws IOException {
@@ -237,16 +240,12 @@ final class LocalStack implements AutoCloseable {
 	}
 
 	@Override
-	public void close() throws InterruptedException {
-		if (this.process.isAlive()) {
-			stop();
-		}
-		this.process.descendants().forEach(ProcessHandle::destroyForcibly);
-		this.descendants.forEach(ProcessHandle::destroyForcibly);
+	public void close() {
+		stop();
 	}
 
 	/** The first of {@code count} consecutive free ports. */
-	private static int freePorts(int count) {
+	static int freePorts(int count) {
 		for (int attempt = 0; attempt < 100; attempt++) {
 			int first = ThreadLocalRandom.current().nextInt(20_000, 40_000);
 			boolean allFree = true;

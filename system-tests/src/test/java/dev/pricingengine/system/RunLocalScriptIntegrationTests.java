@@ -8,8 +8,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -22,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -41,8 +48,13 @@ class RunLocalScriptIntegrationTests {
 						"OTEL_EXPORTER_OTLP_ENDPOINT", traces.endpoint(), "OTEL_BSP_SCHEDULE_DELAY", "200"))) {
 			assertThat(stack.output()).contains("starting " + runDir.resolve("redis"))
 				.contains("http://localhost:" + stack.apiPort + "/docs");
-			List<ProcessHandle> started = stack.descendants();
-			assertThat(started).as("redis-server, API, 2 listeners, 2 workers").hasSizeGreaterThanOrEqualTo(6);
+			Map<ProcessHandle, String> started = processesOfThisJvm();
+			assertThat(Stream
+				.of("scripts/run-local.sh", "redis-server", "/api-service-", "/listener-service-", "/worker-service-")
+				.map((part) -> part + " x" + count(started.values(), part)))
+				.as("run-local.sh, redis-server, API, 2 listeners, 2 workers in %s", started.values())
+				.containsExactly("scripts/run-local.sh x1", "redis-server x1", "/api-service- x1",
+						"/listener-service- x2", "/worker-service- x2");
 
 			HttpResponse<String> live = stack.get(stack.apiPort, "/api/v1/prices/P-42?member=true");
 			assertThat(live.statusCode()).isEqualTo(200);
@@ -66,13 +78,59 @@ class RunLocalScriptIntegrationTests {
 			importsACatalogLargerThanItsHeapAsAStream(stack);
 
 			assertThat(stack.stop()).as("exit status after SIGTERM").isEqualTo(143);
-			assertThat(started.stream().filter(ProcessHandle::isAlive).map((p) -> p.info().commandLine().orElse("?")))
-				.as("processes the script started that are still alive")
-				.isEmpty();
+			assertThat(alive(started)).as("processes started for the stack that are still alive").isEmpty();
 			assertThat(LocalStack.accepts(stack.redisPort)).as("Redis the script started is stopped").isFalse();
 			assertThat(LocalStack.accepts(stack.apiPort)).as("API stopped").isFalse();
 			assertThat(stack.output()).contains("stopping the redis-server this script started");
 		}
+	}
+
+	/**
+	 * A start that fails once every process of the stack runs (here: the test sets an API
+	 * key, so the script generates none) stops them all: the test never gets the stack to
+	 * close it.
+	 */
+	@Test
+	void stopsEverythingItStartedWhenTheStartFails(@TempDir Path runDir) throws Exception {
+		FutureTask<LocalStack> starting = new FutureTask<>(() -> LocalStack.start(runDir,
+				Map.of("LOCAL_REDIS", "embedded", "PRICING_SECURITY_API_KEYS", "a-key-the-test-sets")));
+		new Thread(starting, "start-local-stack").start();
+		Map<ProcessHandle, String> started = new HashMap<>();
+		while (!starting.isDone()) {
+			started.putAll(processesOfThisJvm());
+			try {
+				starting.get(100, TimeUnit.MILLISECONDS);
+			}
+			catch (TimeoutException | ExecutionException ex) {
+				// still starting, or failed: looked at below
+			}
+		}
+		assertThatExceptionOfType(ExecutionException.class).isThrownBy(starting::get)
+			.havingCause()
+			.withMessageContaining("run-local.sh printed no generated API key");
+		assertThat(count(started.values(), "-service-")).as("service JVMs seen while the stack started").isEqualTo(5);
+		assertThat(alive(started)).as("processes started for the stack that are still alive").isEmpty();
+	}
+
+	/** The processes under this JVM now, each with its command line. */
+	private static Map<ProcessHandle, String> processesOfThisJvm() {
+		Map<ProcessHandle, String> processes = new HashMap<>();
+		ProcessHandle.current()
+			.descendants()
+			.forEach((process) -> processes.put(process, process.info().commandLine().orElse("?")));
+		return processes;
+	}
+
+	private static long count(Collection<String> commandLines, String part) {
+		return commandLines.stream().filter((commandLine) -> commandLine.contains(part)).count();
+	}
+
+	private static List<String> alive(Map<ProcessHandle, String> processes) {
+		return processes.entrySet()
+			.stream()
+			.filter((process) -> process.getKey().isAlive())
+			.map((process) -> process.getKey().pid() + " " + process.getValue())
+			.toList();
 	}
 
 	/**
