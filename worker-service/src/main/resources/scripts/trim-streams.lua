@@ -1,6 +1,7 @@
 -- Trims the job stream and the dead-letter stream of entries past their retention. A job stream
 -- entry is never trimmed while it is pending with a consumer of any group or not yet delivered to
--- every group (so with no group yet, nothing is trimmed); dead letters are read by no group.
+-- every group (so with no group yet, nothing is trimmed); dead letters are read by no group. A key
+-- that holds no stream is left alone (the consumers report it).
 -- KEYS[1] job stream, KEYS[2] dead-letter stream
 -- ARGV[1] job stream retention in ms, ARGV[2] dead-letter retention in ms
 -- Returns {job stream entries trimmed, dead letters trimmed}.
@@ -14,7 +15,7 @@ end
 local now = redis.call('TIME')
 local nowMs = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 local trimmedJobs = 0
-if redis.call('EXISTS', KEYS[1]) == 1 then
+if redis.call('TYPE', KEYS[1])['ok'] == 'stream' then
   local threshold = {nowMs - tonumber(ARGV[1]), 0}
   local groups = redis.call('XINFO', 'GROUPS', KEYS[1])
   if #groups == 0 then
