@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# The chaos suite at length: the whole stack as real processes on a Redis of its own (AOF), a
-# steady stream of market events, and CHAOS_ROUNDS rounds of faults (default 5; CI runs 1 as
-# part of ./mvnw verify): SIGKILL a worker, a listener and every listener at once, SIGSTOP the
-# lock holder past its lease, SIGKILL and restart Redis, a 30% transient failure rate. It fails
-# if any promise broke and prints the report, also written to system-tests/target/chaos-report.md.
+# The chaos suite at length: the whole stack as real processes (two API replicas) on a Redis of its
+# own (AOF), a steady stream of market events and reads, and CHAOS_ROUNDS rounds of faults (default
+# 5; CI runs 1 as part of ./mvnw verify) in an order drawn from CHAOS_SEED (default: a fresh one,
+# printed): SIGKILL the worker holding the lock mid-pass, a listener, every listener holding
+# events; SIGSTOP the lock holder past its lease; SIGKILL and restart Redis; a 30% transient
+# failure rate; a catalog import during a full recalculation. It checks the outcome against its
+# own history, fails if any promise broke and prints the report, also written to
+# system-tests/target/chaos-report.md (the history: system-tests/target/chaos-history.txt).
+# CHAOS_SEED=<seed from a report> replays that run's schedule.
 # Needs only a JDK 17+ (and a redis-server on the PATH, or the one the build fetches).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 rounds=${CHAOS_ROUNDS:-5}
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "CHAOS_ROUNDS must be a positive number" >&2; exit 2; }
+seed=${CHAOS_SEED:-}
+[[ -z $seed || $seed =~ ^-?[0-9]+$ ]] || { echo "CHAOS_SEED must be a whole number" >&2; exit 2; }
 ./mvnw -B -q install -DskipTests
-./mvnw -B verify -pl system-tests -Dtest=ChaosIntegrationTests "-Dchaos.rounds=$rounds"
+./mvnw -B verify -pl system-tests -Dtest=ChaosIntegrationTests "-Dchaos.rounds=$rounds" ${seed:+"-Dchaos.seed=$seed"}

@@ -9,7 +9,9 @@
 #                   the host is local, a redis-server is started on that port.
 #   LOCAL_REDIS     auto (default): redis-server from PATH, else the binary shipped in the
 #                   embedded-redis artifact from Maven Central; embedded: always the latter.
-#   API_PORT        API port (default 8080); listeners and workers use the next four ports.
+#   API_PORT        API port (default 8080); further API replicas, then listeners and workers,
+#                   use the ports after it.
+#   APIS            how many API replicas to start (default 1), as behind a load balancer.
 #   JAVA_OPTS       extra JVM options for every service, after its defaults in <module>/jvm.options
 #                   (heap size and collector; the last of two settings of an option wins).
 #   MALLOC_ARENA_MAX  glibc malloc arenas per JVM (default 2: less resident memory).
@@ -35,6 +37,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
 LOCAL_REDIS=${LOCAL_REDIS:-auto}
 API_PORT=${API_PORT:-8080}
+APIS=${APIS:-1}
 JAVA_OPTS=${JAVA_OPTS:-}
 export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
 RUN_DIR=${RUN_DIR:-$ROOT/.run-local}
@@ -284,6 +287,7 @@ fi
 
 start_service api-service api "$API_PORT"
 port=$API_PORT
+for n in $(seq 2 "$APIS"); do port=$((port + 1)); start_service api-service "api-$n" "$port"; done
 for n in $(seq 1 "$LISTENERS"); do port=$((port + 1)); start_service listener-service "listener-$n" "$port"; done
 for n in $(seq 1 "$WORKERS"); do port=$((port + 1)); start_service worker-service "worker-$n" "$port"; done
 await_ready
@@ -295,7 +299,7 @@ cat <<EOF
 [run-local]   API key    $(if [[ -n $GENERATED_API_KEY ]]; then echo "$GENERATED_API_KEY (generated for this run; send it as X-API-Key to publish, import, replay)"; else echo "from PRICING_SECURITY_API_KEYS"; fi)
 [run-local]   health     http://localhost:$API_PORT/actuator/health
 [run-local]   metrics    http://localhost:$API_PORT/actuator/prometheus
-[run-local]   listeners and workers: ports $((API_PORT + 1))-$port (/actuator/health)
+[run-local]   $( ((APIS > 1)) && echo "API replicas on ports $API_PORT-$((API_PORT + APIS - 1)); ")listeners and workers: ports $((API_PORT + APIS))-$port (/actuator/health)
 [run-local]   logs       $RUN_DIR/logs
 [run-local]   traces     $(if [[ ${OTEL_TRACES_EXPORTER:-otlp} == none || ${OTEL_JAVAAGENT_ENABLED:-true} == false ]]; then echo "off"; else echo "OTLP to ${OTEL_EXPORTER_OTLP_TRACES_ENDPOINT:-${OTEL_EXPORTER_OTLP_ENDPOINT:-http://localhost:4318}}"; fi)
 [run-local] Press Ctrl-C to stop.

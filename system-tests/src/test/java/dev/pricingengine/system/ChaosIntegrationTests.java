@@ -8,16 +8,26 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 
+import dev.pricingengine.system.ChaosHistory.Fault;
+import dev.pricingengine.system.ChaosHistory.Imported;
+import dev.pricingengine.system.ChaosHistory.Outcome;
+import dev.pricingengine.system.ChaosHistory.Published;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanIterator;
@@ -30,28 +40,36 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The chaos suite: the whole stack as real processes ({@code scripts/run-local.sh} with
- * {@code RESTART=on-failure}) on a Redis of its own with AOF, a steady stream of market
- * events, and meanwhile: workers and listeners killed with SIGKILL (one, and every
- * listener at once), the lock holder paused past its lease (SIGSTOP), Redis killed and
- * restarted, a transient failure rate. Then it asserts the promises — no accepted event
- * lost, lock holds never overlapping, fencing tokens in order, market state and every
- * price equal to the pricing rule over all accepted events — and writes a report
- * ({@code target/chaos-report.md}). {@code -Dchaos.rounds=N} (scripts/chaos.sh) repeats
- * the faults; CI runs one round.
+ * The chaos suite, checked the way Jepsen checks a system: the whole stack as real
+ * processes ({@code scripts/run-local.sh} with two API replicas and
+ * {@code RESTART=on-failure}) on a Redis of its own with AOF; a steady stream of market
+ * events through both replicas, reads of hot prices, and a nemesis that injects faults on
+ * a schedule drawn from a printed seed: the worker holding the lock killed mid-pass, a
+ * listener killed, every listener stopped with events in flight and then killed, the lock
+ * holder paused past its lease, Redis killed and restarted, transient failures, and
+ * catalog imports during recalculations (these two overlap the next fault). The suite
+ * keeps its own history of every operation and answer ({@link ChaosHistory}) and judges
+ * the final state, the prices the replicas serve and the writes Redis executed against it
+ * alone ({@link ChaosReport}, {@link RedisWriteLog}). {@code -Dchaos.rounds=N} and
+ * {@code -Dchaos.seed=S} (scripts/chaos.sh) set the rounds and replay a schedule; CI runs
+ * one round with a fresh seed.
  */
 class ChaosIntegrationTests {
 
 	private static final int ROUNDS = Integer.getInteger("chaos.rounds", 1);
 
-	/** Events published per second while the faults happen. */
+	private static final long SEED = Long.getLong("chaos.seed", new Random().nextLong());
+
 	private static final int EVENTS_PER_SECOND = 10;
 
-	/**
-	 * Products imported on top of the demo catalog, so a full recalculation takes a
-	 * while.
-	 */
-	private static final int EXTRA_PRODUCTS = 100_000;
+	/** Products of the suite's catalog: a full recalculation takes a while. */
+	private static final int PRODUCTS = 100_000;
+
+	/** Products read through both replicas during the run (their in-memory tier). */
+	private static final int HOT_PRODUCTS = 200;
+
+	/** Other products whose served price is checked at the end, on each replica. */
+	private static final int SERVED_SAMPLE = 1_000;
 
 	private static final String LOCK_LEASE = "3s";
 
@@ -65,15 +83,24 @@ class ChaosIntegrationTests {
 
 	private static final Pattern EVENT_ID = Pattern.compile("\"event_id\":\"([^\"]+)\"");
 
-	private final List<Sent> sent = new CopyOnWriteArrayList<>();
+	private static final Pattern MARKET_PRICE = Pattern.compile("\"market_price\":([0-9.]+)");
 
-	private final List<Fault> faults = new ArrayList<>();
+	private final ChaosHistory history = new ChaosHistory();
+
+	private final ChaosCatalog catalog = new ChaosCatalog(PRODUCTS);
+
+	private final Random random = new Random(SEED);
 
 	/** Set while the steady stream holds off. */
 	private final AtomicBoolean quiet = new AtomicBoolean();
 
+	private final AtomicInteger generations = new AtomicInteger();
+
+	private final Set<String> hot = ConcurrentHashMap.newKeySet();
+
 	@Test
-	void keepsEveryPromiseWhileProcessesAndRedisAreKilled(@TempDir Path runDir) throws Exception {
+	void keepsEveryPromiseUnderARandomScheduleOfFaults(@TempDir Path runDir) throws Exception {
+		System.out.println("Chaos suite: seed " + SEED + ", " + ROUNDS + " round(s)");
 		Path redisData = Files.createDirectories(runDir.resolve("redis-data"));
 		ChaosRedis redis = ChaosRedis.start(redisData);
 		RedisClient client = RedisClient.create("redis://127.0.0.1:" + redis.port());
@@ -81,61 +108,109 @@ class ChaosIntegrationTests {
 		// another holder): the paused worker's commands in flight are answered when it
 		// resumes, it goes on with its pass, and its next write meets the fence (with the
 		// default 2 s, it would fail on a timeout first: also safe, but not the fence).
-		Map<String, String> environment = Map.of("RESTART", "on-failure", "PRICING_WORKER_LOCK_LEASE", LOCK_LEASE,
-				"SPRING_DATA_REDIS_TIMEOUT", "10s");
+		Map<String, String> environment = Map.of("RESTART", "on-failure", "APIS", "2", "PRICING_WORKER_LOCK_LEASE",
+				LOCK_LEASE, "SPRING_DATA_REDIS_TIMEOUT", "10s", "PRICING_CATALOG_DEMO_SIZE", "0");
+		ChaosReport report = new ChaosReport(SEED, ROUNDS, this.history, this.catalog);
 		try (redis;
+				RedisWriteLog writes = new RedisWriteLog(redis.port());
 				LocalStack stack = LocalStack.start(runDir, redis.port(), environment);
 				StatefulRedisConnection<String, String> connection = client.connect()) {
 			RedisCommands<String, String> commands = connection.sync();
-			HttpResponse<String> imported = stack.postNdjson(stack.apiPort, "/api/v1/catalog",
-					() -> Catalogs.ndjson("P-chaos-", EXTRA_PRODUCTS));
-			assertThat(imported.statusCode()).as(imported.body()).isEqualTo(200);
-
-			AtomicBoolean publishing = new AtomicBoolean(true);
-			Thread publisher = new Thread(() -> publishSteadily(stack, publishing), "chaos-publisher");
+			List<Integer> everything = IntStream.range(0, PRODUCTS).boxed().toList();
+			assertThat(importProducts(stack, everything, 0).outcome()).as("the initial import").isEqualTo(Outcome.OK);
+			for (int i = 0; i < HOT_PRODUCTS; i++) {
+				this.hot.add(ChaosCatalog.id(this.random.nextInt(PRODUCTS)));
+			}
+			AtomicBoolean running = new AtomicBoolean(true);
+			Thread publisher = new Thread(() -> publishSteadily(stack, running, new Random(SEED + 1)),
+					"chaos-publisher");
+			Thread reader = new Thread(() -> readSteadily(stack, running), "chaos-reader");
 			publisher.start();
+			reader.start();
 			try {
-				steady(5);
+				steady(3);
 				for (int round = 1; round <= ROUNDS; round++) {
-					killAWorker(stack, commands);
-					steady(5);
-					killAListener(stack);
-					steady(5);
-					killEveryListener(stack);
-					steady(5);
-					pauseTheLockHolderPastItsLease(stack, commands);
-					steady(5);
-					restartRedis(redis);
-					steady(5);
-					injectTransientFailures(stack);
-					steady(5);
+					runRound(stack, redis, commands);
 				}
 			}
 			finally {
-				publishing.set(false);
+				running.set(false);
 				publisher.join();
+				reader.join();
 			}
 			assertThat(stack.put(stack.apiPort, "/api/v1/admin/faults", "{}").statusCode()).isEqualTo(200);
-
-			ChaosReport report = settleAndCheck(stack, connection);
-			String table = report.table(this.faults);
-			Files.writeString(Path.of("target", "chaos-report.md"), table, StandardCharsets.UTF_8);
-			System.out.println(table);
-			report.assertPromisesKept();
+			settle(stack, commands, report);
+			check(stack, connection, writes, report);
 		}
 		finally {
 			client.shutdown();
+			Path target = Files.createDirectories(Path.of("target"));
+			this.history.write(target.resolve("chaos-history.txt"), SEED);
+			String table = report.table();
+			Files.writeString(target.resolve("chaos-report.md"), table, StandardCharsets.UTF_8);
+			System.out.println(table);
+		}
+		report.assertPromisesKept();
+	}
+
+	/**
+	 * One round: every kind of fault once, in an order drawn from the seed, a few seconds
+	 * apart; the background ones (failures, imports) overlap the fault after them.
+	 */
+	private void runRound(LocalStack stack, ChaosRedis redis, RedisCommands<String, String> commands) throws Exception {
+		List<String> kinds = new ArrayList<>(List.of("kill-lock-holder", "kill-listener", "listeners-die-holding",
+				"pause-lock-holder", "redis-crash", "transient-failures", "import-during-recalculation"));
+		Collections.shuffle(kinds, this.random);
+		List<Thread> background = new ArrayList<>();
+		for (String kind : kinds) {
+			switch (kind) {
+				case "kill-lock-holder" -> killTheLockHolderMidPass(stack, commands);
+				case "kill-listener" -> killAListener(stack);
+				case "listeners-die-holding" -> listenersDieHoldingEvents(stack, commands);
+				case "pause-lock-holder" -> pauseTheLockHolderPastItsLease(stack, commands);
+				case "redis-crash" -> restartRedis(redis);
+				case "transient-failures" -> background.add(inBackground(kind, () -> injectTransientFailures(stack)));
+				default -> {
+					String category = "C-" + (this.random.nextInt(ChaosCatalog.CATEGORIES) + 1);
+					background.add(inBackground(kind, () -> importDuringRecalculation(stack, commands, category)));
+				}
+			}
+			steady(2 + this.random.nextInt(3));
+		}
+		for (Thread thread : background) {
+			thread.join(Duration.ofMinutes(3).toMillis());
 		}
 	}
 
-	// --- the steady stream of events ---------------------------------------------------
+	private static Thread inBackground(String name, Step step) {
+		Thread thread = new Thread(() -> {
+			try {
+				step.run();
+			}
+			catch (Exception ex) {
+				throw new IllegalStateException(name + " failed", ex);
+			}
+		}, "chaos-" + name);
+		thread.start();
+		return thread;
+	}
 
-	private void publishSteadily(LocalStack stack, AtomicBoolean publishing) {
+	@FunctionalInterface
+	private interface Step {
+
+		void run() throws Exception;
+
+	}
+
+	// --- operations
+	// ---------------------------------------------------------------------
+
+	private void publishSteadily(LocalStack stack, AtomicBoolean running, Random events) {
 		long interval = 1_000_000_000L / EVENTS_PER_SECOND;
 		long next = System.nanoTime();
-		for (int n = 0; publishing.get(); n++) {
+		for (int n = 0; running.get(); n++) {
 			if (!this.quiet.get()) {
-				this.sent.add(publish(stack, EventKind.of(n)));
+				publish(stack, stack.apiPorts().get(n % 2), ChaosEvent.random(events));
 			}
 			next += interval;
 			long wait = next - System.nanoTime();
@@ -145,99 +220,192 @@ class ChaosIntegrationTests {
 		}
 	}
 
-	private static Sent publish(LocalStack stack, EventKind event) {
-		long at = System.currentTimeMillis();
+	private Published publish(LocalStack stack, int port, ChaosEvent event) {
+		long invoked = System.currentTimeMillis();
+		Published published;
 		try {
-			HttpResponse<String> response = stack.post(stack.apiPort, "/api/v1/publish-market-event", event.json());
+			HttpResponse<String> response = stack.post(port, "/api/v1/publish-market-event", event.json());
+			long completed = System.currentTimeMillis();
 			if (response.statusCode() == 202) {
-				return new Sent(event, Outcome.ACCEPTED, at, Long.parseLong(match(SEQUENCE, response.body())),
-						match(EVENT_ID, response.body()));
+				published = new Published(event, Outcome.OK, invoked, completed,
+						Long.parseLong(match(SEQUENCE, response.body())), match(EVENT_ID, response.body()));
 			}
-			boolean refused = response.statusCode() < 500 || response.body().contains("No event listener");
-			return new Sent(event, refused ? Outcome.REFUSED : Outcome.UNKNOWN, at, -1, null);
+			else {
+				boolean refused = response.statusCode() < 500 || response.body().contains("No event listener");
+				published = new Published(event, refused ? Outcome.FAILED : Outcome.UNKNOWN, invoked, completed, -1,
+						null);
+			}
 		}
 		catch (IOException ex) {
-			return new Sent(event, Outcome.UNKNOWN, at, -1, null);
+			published = new Published(event, Outcome.UNKNOWN, invoked, System.currentTimeMillis(), -1, null);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-			return new Sent(event, Outcome.UNKNOWN, at, -1, null);
+			published = new Published(event, Outcome.UNKNOWN, invoked, System.currentTimeMillis(), -1, null);
+		}
+		this.history.published.add(published);
+		return published;
+	}
+
+	private Imported importProducts(LocalStack stack, List<Integer> products, int generation) {
+		long invoked = System.currentTimeMillis();
+		Outcome outcome;
+		try {
+			int status = stack
+				.postNdjson(stack.apiPorts().get(1), "/api/v1/catalog", () -> ChaosCatalog.ndjson(products, generation))
+				.statusCode();
+			outcome = (status == 200) ? Outcome.OK : (status < 500) ? Outcome.FAILED : Outcome.UNKNOWN;
+		}
+		catch (IOException ex) {
+			outcome = Outcome.UNKNOWN;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			outcome = Outcome.UNKNOWN;
+		}
+		if (outcome == Outcome.OK) {
+			this.catalog.imported(products, generation);
+		}
+		else if (outcome == Outcome.UNKNOWN) {
+			this.catalog.maybeImported(products, generation);
+		}
+		Imported imported = new Imported(products, generation, outcome, invoked, System.currentTimeMillis());
+		this.history.imports.add(imported);
+		return imported;
+	}
+
+	/** Reads the hot products through both replicas, so that they hold them in memory. */
+	private void readSteadily(LocalStack stack, AtomicBoolean running) {
+		List<String> hot = List.copyOf(this.hot);
+		for (int n = 0; running.get(); n++) {
+			try {
+				stack.get(stack.apiPorts().get(n % 2), "/api/v1/prices/" + hot.get(n % hot.size()));
+			}
+			catch (IOException ex) {
+				// Redis or the replica is down: reads are no operation the checks judge
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+			sleep(Duration.ofMillis(20));
 		}
 	}
 
 	// --- faults ------------------------------------------------------------------------
 
-	private void killAWorker(LocalStack stack, RedisCommands<String, String> redis) throws Exception {
-		// the worker running a job if there is one, so that a job is caught mid-way
-		ProcessHandle victim = runningJobs(redis).stream()
-			.map((job) -> job.get("worker"))
-			.map(ChaosIntegrationTests::processOf)
-			.flatMap(Optional::stream)
-			.findFirst()
-			.orElseGet(() -> stack.running("worker-service").get(0));
+	/**
+	 * Kills (SIGKILL) the worker that holds the lock early in a full recalculation; its
+	 * job must be taken over and finished by another worker.
+	 */
+	private void killTheLockHolderMidPass(LocalStack stack, RedisCommands<String, String> redis) throws Exception {
+		Holding holding = catchEarlyInAFullPass(stack, redis);
+		Fault fault = this.history.begin(
+				"SIGKILL the worker holding the lock mid-pass (token " + holding.status().get("fencing_token") + ")");
 		int replicas = stack.running("worker-service").size();
-		Fault fault = begin("SIGKILL a worker (pid " + victim.pid() + ")");
-		victim.destroyForcibly();
-		awaitReplacement(stack, "worker-service", List.of(victim), replicas, fault);
+		holding.worker().destroyForcibly();
+		this.quiet.set(false);
+		String job = holding.job();
+		await("the killed holder's job is taken over and done").atMost(Duration.ofMinutes(3))
+			.pollInterval(Duration.ofMillis(250))
+			.until(() -> isFinished(redis.hget(job, "state")));
+		Map<String, String> status = redis.hgetall(job);
+		if (!holding.status().get("worker").equals(status.get("worker"))
+				&& !"DEAD_LETTERED".equals(status.get("state"))) {
+			fault.exercised = "job taken over by " + status.get("worker") + ", " + status.get("state");
+		}
+		awaitReplacement(stack, "worker-service", List.of(holding.worker()), replicas, fault);
 	}
 
 	private void killAListener(LocalStack stack) throws Exception {
 		List<ProcessHandle> listeners = stack.running("listener-service");
 		ProcessHandle victim = listeners.get(0);
-		Fault fault = begin("SIGKILL a listener (pid " + victim.pid() + ")");
+		Fault fault = this.history.begin("SIGKILL a listener (pid " + victim.pid() + ")");
 		victim.destroyForcibly();
+		fault.exercised = "killed";
 		awaitReplacement(stack, "listener-service", List.of(victim), listeners.size(), fault);
 	}
 
-	private void killEveryListener(LocalStack stack) throws Exception {
+	/**
+	 * Stops every listener (SIGSTOP: still subscribed, so Redis counts them as receivers
+	 * and the API answers 202), publishes a few events, then kills them (SIGKILL): no
+	 * listener bridges those events from the channel, the replacements must bridge them
+	 * from the envelopes the API kept.
+	 */
+	private void listenersDieHoldingEvents(LocalStack stack, RedisCommands<String, String> redis) throws Exception {
 		List<ProcessHandle> victims = stack.running("listener-service");
-		Fault fault = begin("SIGKILL every listener at once (" + victims.size() + ")");
+		Fault fault = this.history.begin("SIGSTOP every listener, publish, SIGKILL them (" + victims.size() + ")");
+		for (ProcessHandle victim : victims) {
+			Signals.send("STOP", victim);
+		}
+		List<Published> held = new ArrayList<>();
+		for (int i = 0; i < 5; i++) {
+			held.add(publish(stack, stack.apiPort, ChaosEvent.random(this.random)));
+		}
 		victims.forEach(ProcessHandle::destroyForcibly);
 		awaitReplacement(stack, "listener-service", victims, victims.size(), fault);
+		List<Published> accepted = held.stream().filter((p) -> p.outcome() == Outcome.OK).toList();
+		await("the events the dead listeners held are bridged").atMost(Duration.ofMinutes(1))
+			.pollInterval(Duration.ofMillis(250))
+			.until(() -> accepted.stream().allMatch((p) -> redis.exists(job(p)) == 1));
+		long redelivered = listenerCount(stack, "redelivered");
+		if (!accepted.isEmpty() && redelivered > 0) {
+			fault.exercised = accepted.size() + " accepted while held, " + redelivered + " redelivered";
+		}
 	}
 
 	/**
-	 * Pauses the worker holding the lock for a full recalculation, until its lease has
+	 * Pauses the worker holding the lock in a full recalculation, until its lease has
 	 * expired and another worker has written prices under a newer token; then lets it go
-	 * on, so that its next writes meet the fence. The steady stream holds off until the
-	 * recalculation has the lock (under a steady stream the lock is mostly held by drains
-	 * of coalesced events, which have no job to find the holder by).
+	 * on, so that its next writes meet the fence.
 	 */
 	private void pauseTheLockHolderPastItsLease(LocalStack stack, RedisCommands<String, String> redis)
 			throws Exception {
+		Holding holding = catchEarlyInAFullPass(stack, redis);
+		long token = Long.parseLong(holding.status().get("fencing_token"));
+		long refusedBefore = fenceRejections(redis);
+		Fault fault = this.history
+			.begin("SIGSTOP the lock holder past its " + LOCK_LEASE + " lease (token " + token + ")");
+		Signals.send("STOP", holding.worker());
+		this.quiet.set(false);
+		try {
+			await("another holder writes prices under a newer token").atMost(Duration.ofSeconds(60))
+				.pollInterval(Duration.ofMillis(100))
+				.until(() -> Long.parseLong(Optional.ofNullable(redis.get(FENCE)).orElse("0")) > token);
+		}
+		finally {
+			Signals.send("CONT", holding.worker());
+		}
+		await("the resumed holder meets the fence").atMost(Duration.ofSeconds(60))
+			.pollInterval(Duration.ofMillis(100))
+			.until(() -> fenceRejections(redis) > refusedBefore);
+		fault.exercised = (fenceRejections(redis) - refusedBefore) + " stale batch write(s) refused";
+		fault.end();
+	}
+
+	/**
+	 * Quiets the stream, publishes a full recalculation and waits until a worker holds
+	 * the lock for it with most of its pass ahead (tries again if it was done too soon).
+	 * Leaves the stream quiet: the caller resumes it.
+	 */
+	private Holding catchEarlyInAFullPass(LocalStack stack, RedisCommands<String, String> redis) {
 		for (int attempt = 0; attempt < 5; attempt++) {
 			this.quiet.set(true);
-			try {
-				await("the lock is free").atMost(Duration.ofSeconds(60))
-					.pollInterval(Duration.ofMillis(100))
-					.until(() -> redis.exists(LOCK) == 0 && redis.hlen(COALESCED) == 0);
-				Sent recalculation = publish(stack, EventKind.RECALCULATE);
-				this.sent.add(recalculation);
-				Optional<Map<String, String>> holding = (recalculation.outcome() != Outcome.ACCEPTED) ? Optional.empty()
-						: awaitEarlyInItsPass(redis, "pricing:job:" + recalculation.eventId());
-				if (holding.isEmpty()) {
-					continue; // done before it could be caught
-				}
-				long token = Long.parseLong(holding.get().get("fencing_token"));
-				ProcessHandle holder = processOf(holding.get().get("worker")).orElseThrow();
-				Fault fault = begin("SIGSTOP the lock holder past its " + LOCK_LEASE + " lease (token " + token + ")");
-				Signals.send("STOP", holder);
-				this.quiet.set(false);
-				try {
-					await("another holder writes prices under a newer token").atMost(Duration.ofSeconds(60))
-						.pollInterval(Duration.ofMillis(100))
-						.until(() -> Long.parseLong(Optional.ofNullable(redis.get(FENCE)).orElse("0")) > token);
-				}
-				finally {
-					Signals.send("CONT", holder);
-				}
-				fault.end();
-				return;
+			await("the lock is free").atMost(Duration.ofSeconds(60))
+				.pollInterval(Duration.ofMillis(100))
+				.until(() -> redis.exists(LOCK) == 0 && redis.hlen(COALESCED) == 0);
+			Published recalculation = publish(stack, stack.apiPort, ChaosEvent.RECALCULATE);
+			if (recalculation.outcome() != Outcome.OK) {
+				continue;
 			}
-			finally {
-				this.quiet.set(false);
+			String job = "pricing:job:" + recalculation.eventId();
+			Optional<Map<String, String>> status = awaitEarlyInItsPass(redis, job);
+			Optional<ProcessHandle> worker = status.flatMap((s) -> processOf(s.get("worker")));
+			if (worker.isPresent()) {
+				return new Holding(job, status.get(), worker.get());
 			}
 		}
+		this.quiet.set(false);
 		throw new IllegalStateException("Could not catch a worker early in a full recalculation");
 	}
 
@@ -251,8 +419,7 @@ class ChaosIntegrationTests {
 				return Optional.empty();
 			}
 			if (status.containsKey("fencing_token") && !status.containsKey("unlocked_at")
-					&& status.containsKey("processed")
-					&& Long.parseLong(status.get("processed")) < EXTRA_PRODUCTS / 2) {
+					&& status.containsKey("processed") && Long.parseLong(status.get("processed")) < PRODUCTS / 2) {
 				return Optional.of(status);
 			}
 			sleep(Duration.ofMillis(20));
@@ -261,25 +428,57 @@ class ChaosIntegrationTests {
 	}
 
 	private void restartRedis(ChaosRedis redis) throws Exception {
-		Fault fault = begin("SIGKILL Redis, restart it on its AOF");
+		Fault fault = this.history.begin("SIGKILL Redis, restart it on its AOF");
 		redis.crash();
 		sleep(Duration.ofSeconds(1));
 		redis.restart();
 		long restarted = System.currentTimeMillis();
 		await("the API accepts events again").atMost(Duration.ofSeconds(60))
 			.pollInterval(Duration.ofMillis(200))
-			.until(() -> this.sent.stream()
-				.anyMatch((s) -> s.sentAt() >= restarted && s.outcome() == Outcome.ACCEPTED));
+			.until(() -> this.history.published.stream()
+				.anyMatch((p) -> p.invoked() >= restarted && p.outcome() == Outcome.OK));
+		fault.exercised = "events accepted again after the restart";
 		fault.end();
 	}
 
 	private void injectTransientFailures(LocalStack stack) throws Exception {
-		Fault fault = begin("30% of market-data calls fail for 8 s");
+		Fault fault = this.history.begin("30% of market-data calls fail for 8 s");
 		assertThat(stack.put(stack.apiPort, "/api/v1/admin/faults", "{\"failure_rate\":0.3}").statusCode())
 			.isEqualTo(200);
 		sleep(Duration.ofSeconds(8));
 		assertThat(stack.put(stack.apiPort, "/api/v1/admin/faults", "{}").statusCode()).isEqualTo(200);
+		fault.exercised = "on for 8 s";
 		fault.end();
+	}
+
+	/**
+	 * Imports new inputs for a category's products (those no event sets) while a full
+	 * recalculation runs; the import must overlap the recalculation's hold of the lock.
+	 */
+	private void importDuringRecalculation(LocalStack stack, RedisCommands<String, String> redis, String category)
+			throws Exception {
+		int generation = this.generations.incrementAndGet();
+		List<Integer> products = this.catalog.ofCategory(category, ChaosEvent.EVENT_PRODUCTS);
+		Fault fault = this.history.begin("import generation " + generation + " of " + products.size() + " products of "
+				+ category + " during a full recalculation");
+		CompletableFuture<Imported> importing = CompletableFuture
+			.supplyAsync(() -> importProducts(stack, products, generation));
+		Published recalculation = publish(stack, stack.apiPort, ChaosEvent.RECALCULATE);
+		Imported imported = importing.get();
+		fault.end();
+		if (recalculation.outcome() != Outcome.OK) {
+			return;
+		}
+		String job = "pricing:job:" + recalculation.eventId();
+		await("the recalculation is done").atMost(Duration.ofMinutes(2))
+			.pollInterval(Duration.ofMillis(250))
+			.until(() -> isFinished(redis.hget(job, "state")));
+		Map<String, String> status = redis.hgetall(job);
+		if (status.containsKey("locked_at") && Long.parseLong(status.get("locked_at")) < imported.completed()
+				&& Long.parseLong(status.getOrDefault("unlocked_at", "0")) > imported.invoked()) {
+			fault.exercised = "import (" + imported.outcome() + ") overlapped the pass of token "
+					+ status.get("fencing_token");
+		}
 	}
 
 	/**
@@ -296,9 +495,9 @@ class ChaosIntegrationTests {
 	}
 
 	private static int readyPorts(LocalStack stack, String module) throws Exception {
-		int first = module.equals("listener-service") ? stack.apiPort + 1 : stack.apiPort + 3;
+		List<Integer> ports = module.equals("listener-service") ? stack.listenerPorts() : stack.workerPorts();
 		int ready = 0;
-		for (int port = first; port < first + 2; port++) {
+		for (int port : ports) {
 			try {
 				ready += (stack.get(port, "/actuator/health/readiness").statusCode() == 200) ? 1 : 0;
 			}
@@ -309,83 +508,92 @@ class ChaosIntegrationTests {
 		return ready;
 	}
 
-	private Fault begin(String description) {
-		Fault fault = new Fault(description, System.currentTimeMillis());
-		this.faults.add(fault);
-		return fault;
-	}
+	// --- settling and checking
+	// -----------------------------------------------------------
 
-	// --- checks ------------------------------------------------------------------------
-
-	private ChaosReport settleAndCheck(LocalStack stack, StatefulRedisConnection<String, String> connection)
-			throws Exception {
-		RedisCommands<String, String> redis = connection.sync();
-		List<Sent> accepted = this.sent.stream().filter((s) -> s.outcome() == Outcome.ACCEPTED).toList();
-		// Every accepted job reaches an outcome; dead letters are replayed once the fault
-		// is gone (a job that cannot succeed ends there and can be replayed).
+	/**
+	 * Waits until every accepted event's job has an outcome, replays the dead letters (a
+	 * job that could not succeed ends there) and waits until the queue is drained.
+	 */
+	private void settle(LocalStack stack, RedisCommands<String, String> redis, ChaosReport report) {
+		List<Published> accepted = this.history.accepted();
 		await("every accepted event's job has an outcome").atMost(Duration.ofMinutes(3))
 			.pollInterval(Duration.ofSeconds(1))
-			.until(() -> accepted.stream().allMatch((s) -> isFinished(redis.hget(job(s), "state"))));
-		List<Sent> deadLettered = accepted.stream()
-			.filter((s) -> "DEAD_LETTERED".equals(redis.hget(job(s), "state")))
+			.until(() -> accepted.stream().allMatch((p) -> isFinished(redis.hget(job(p), "state"))));
+		List<Published> deadLettered = accepted.stream()
+			.filter((p) -> "DEAD_LETTERED".equals(redis.hget(job(p), "state")))
 			.toList();
-		for (Sent event : deadLettered) {
-			assertThat(
-					stack.post(stack.apiPort, "/api/v1/dead-letters/" + event.eventId() + "/replay", "").statusCode())
-				.isEqualTo(202);
+		for (Published event : deadLettered) {
+			try {
+				assertThat(stack.post(stack.apiPort, "/api/v1/dead-letters/" + event.eventId() + "/replay", "")
+					.statusCode()).isEqualTo(202);
+			}
+			catch (IOException | InterruptedException ex) {
+				throw new IllegalStateException(ex);
+			}
 		}
 		await("replayed jobs succeed and the queue drains").atMost(Duration.ofMinutes(3))
 			.pollInterval(Duration.ofSeconds(1))
-			.until(() -> deadLettered.stream().allMatch((s) -> "SUCCEEDED".equals(redis.hget(job(s), "state")))
-					&& redis.hlen(COALESCED) == 0 && pending(redis) == 0);
-
-		ChaosReport report = new ChaosReport(ROUNDS, EXTRA_PRODUCTS);
-		report.sent = this.sent.size();
-		report.accepted = accepted.size();
-		report.refused = this.sent.stream().filter((s) -> s.outcome() == Outcome.REFUSED).count();
-		report.unknown = this.sent.stream().filter((s) -> s.outcome() == Outcome.UNKNOWN).count();
+			.until(() -> deadLettered.stream().allMatch((p) -> "SUCCEEDED".equals(redis.hget(job(p), "state")))
+					&& redis.hlen(COALESCED) == 0 && redis.xpending("pricing:jobs", "workers").getCount() == 0
+					&& redis.exists(LOCK) == 0);
 		report.deadLetteredAndReplayed = deadLettered.size();
-		Map<String, Map<String, String>> jobs = new HashMap<>();
-		for (Sent event : accepted) {
-			Map<String, String> status = redis.hgetall(job(event));
-			jobs.put(event.eventId(), status);
-			switch (status.getOrDefault("state", "missing")) {
+		for (Published event : accepted) {
+			if ("true".equals(redis.hget(job(event), "lock_expired"))) {
+				report.lapsedHolds++;
+			}
+			switch (Optional.ofNullable(redis.hget(job(event), "state")).orElse("missing")) {
 				case "SUCCEEDED" -> report.succeeded++;
 				case "COALESCED" -> report.coalesced++;
-				default -> report.lost.add(event.eventId() + " " + status.getOrDefault("state", "missing"));
+				default -> report.lost.add(event.eventId() + " " + redis.hget(job(event), "state"));
 			}
 		}
-		report.lockHolds(jobs.values());
-		report.fenceRejections = Long.parseLong(Optional.ofNullable(redis.get(FENCE + ":rejected")).orElse("0"));
+	}
+
+	private void check(LocalStack stack, StatefulRedisConnection<String, String> connection, RedisWriteLog writes,
+			ChaosReport report) throws Exception {
+		RedisCommands<String, String> redis = connection.sync();
+		report.marketState(redis.hgetall("pricing:market"));
+		report.catalogAndPrices(connection);
+		Set<String> served = new HashSet<>(this.hot);
+		Random sample = new Random(SEED + 2);
+		for (int i = 0; i < SERVED_SAMPLE; i++) {
+			served.add(ChaosCatalog.id(sample.nextInt(PRODUCTS)));
+		}
+		for (int port : stack.apiPorts()) {
+			report.served("api:" + port, served, (id) -> marketPrice(stack, port, id));
+		}
+		report.writesSeen = writes.writes();
+		report.staleWrites = writes.staleWrites();
+		report.fenceRejections = fenceRejections(redis);
 		report.redelivered = listenerCount(stack, "redelivered");
-		report.recovery(this.faults, accepted, jobs);
-		report.marketState(this.sent, redis);
-		report.prices(connection);
-		return report;
+	}
+
+	private static BigDecimal marketPrice(LocalStack stack, int port, String id) {
+		try {
+			HttpResponse<String> response = stack.get(port, "/api/v1/prices/" + id);
+			Matcher price = MARKET_PRICE.matcher(response.body());
+			return (response.statusCode() == 200 && price.find()) ? new BigDecimal(price.group(1)) : null;
+		}
+		catch (IOException ex) {
+			return null;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return null;
+		}
+	}
+
+	private static long fenceRejections(RedisCommands<String, String> redis) {
+		return Long.parseLong(Optional.ofNullable(redis.get(FENCE + ":rejected")).orElse("0"));
 	}
 
 	private static boolean isFinished(String state) {
 		return "SUCCEEDED".equals(state) || "COALESCED".equals(state) || "DEAD_LETTERED".equals(state);
 	}
 
-	private static long pending(RedisCommands<String, String> redis) {
-		return redis.xpending("pricing:jobs", "workers").getCount();
-	}
-
-	private static String job(Sent event) {
+	private static String job(Published event) {
 		return "pricing:job:" + event.eventId();
-	}
-
-	private static List<Map<String, String>> runningJobs(RedisCommands<String, String> redis) {
-		List<Map<String, String>> running = new ArrayList<>();
-		ScanIterator<String> keys = ScanIterator.scan(redis, ScanArgs.Builder.matches("pricing:job:*").limit(1000));
-		while (keys.hasNext()) {
-			Map<String, String> status = redis.hgetall(keys.next());
-			if ("RUNNING".equals(status.get("state"))) {
-				running.add(status);
-			}
-		}
-		return running;
 	}
 
 	/** The process of a consumer named {@code host-pid[-n]}, if it is alive. */
@@ -402,10 +610,15 @@ class ChaosIntegrationTests {
 		long total = 0;
 		Pattern line = Pattern.compile("^pricing_listener_events_total\\{.*outcome=\"" + outcome + "\".*\\} (\\S+)$",
 				Pattern.MULTILINE);
-		for (int port = stack.apiPort + 1; port <= stack.apiPort + 2; port++) {
-			Matcher value = line.matcher(stack.get(port, "/actuator/prometheus").body());
-			while (value.find()) {
-				total += (long) Double.parseDouble(value.group(1));
+		for (int port : stack.listenerPorts()) {
+			try {
+				Matcher value = line.matcher(stack.get(port, "/actuator/prometheus").body());
+				while (value.find()) {
+					total += (long) Double.parseDouble(value.group(1));
+				}
+			}
+			catch (IOException ex) {
+				// a listener being replaced
 			}
 		}
 		return total;
@@ -433,94 +646,14 @@ class ChaosIntegrationTests {
 		}
 	}
 
-	// --- model -------------------------------------------------------------------------
-
-	enum Outcome {
-
-		/** 202: the stack promised to apply it. */
-		ACCEPTED,
-		/** A 4xx, or 503 because no listener ran: certainly not applied. */
-		REFUSED,
-		/**
-		 * No answer, or a 5xx while Redis was down: it may or may not have been applied.
-		 */
-		UNKNOWN
-
-	}
-
 	/**
-	 * An event and what the stack answered.
+	 * A worker caught holding the lock for a job.
 	 *
-	 * @param event the event
-	 * @param outcome the answer
-	 * @param sentAt when it was sent (ms)
-	 * @param sequence its sequence when accepted, else -1
-	 * @param eventId its id when accepted
+	 * @param job the job status key
+	 * @param status the status when caught
+	 * @param worker its process
 	 */
-	record Sent(EventKind event, Outcome outcome, long sentAt, long sequence, String eventId) {
-
-	}
-
-	/**
-	 * One of the events the suite publishes: which state it sets and to what.
-	 *
-	 * @param json the request body
-	 * @param key the Redis hash it sets a field of, or {@code null} for a recalculation
-	 * @param field the field
-	 * @param value the value it sets
-	 */
-	record EventKind(String json, String key, String field, String value) {
-
-		static final EventKind RECALCULATE = new EventKind("", null, null, null);
-
-		/**
-		 * The n-th event: demand factors of the market, a category or a product, or a
-		 * base price.
-		 */
-		static EventKind of(int n) {
-			String factor = BigDecimal.valueOf(80 + (n * 7) % 41, 2).toPlainString();
-			int kind = n % 10;
-			if (kind == 0) {
-				return new EventKind("{\"type\":\"DEMAND_FACTOR\",\"factor\":" + factor + "}", "pricing:market",
-						"global", factor);
-			}
-			if (kind <= 5) {
-				String category = "C-" + (n % 20 + 1);
-				return new EventKind(
-						"{\"type\":\"DEMAND_FACTOR\",\"factor\":" + factor + ",\"category\":\"" + category + "\"}",
-						"pricing:market", "category:" + category, factor);
-			}
-			String product = "P-" + (n % 50 + 1);
-			if (kind <= 8) {
-				return new EventKind(
-						"{\"type\":\"DEMAND_FACTOR\",\"factor\":" + factor + ",\"product_id\":\"" + product + "\"}",
-						"pricing:market", "product:" + product, factor);
-			}
-			String basePrice = BigDecimal.valueOf(1000 + (n * 13) % 9000, 2).toPlainString();
-			return new EventKind(
-					"{\"type\":\"BASE_PRICE\",\"product_id\":\"" + product + "\",\"base_price\":\"" + basePrice + "\"}",
-					"pricing:product:" + product, "base_price", basePrice);
-		}
-
-	}
-
-	/** A fault and when it began and ended (ms). */
-	static final class Fault {
-
-		final String description;
-
-		final long began;
-
-		long ended;
-
-		Fault(String description, long began) {
-			this.description = description;
-			this.began = began;
-		}
-
-		void end() {
-			this.ended = System.currentTimeMillis();
-		}
+	private record Holding(String job, Map<String, String> status, ProcessHandle worker) {
 
 	}
 

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
+import java.util.stream.IntStream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -52,6 +53,11 @@ final class LocalStack implements AutoCloseable {
 
 	final int apiPort;
 
+	/**
+	 * API replicas (run-local.sh's {@code APIS}), on the ports from {@link #apiPort} on.
+	 */
+	private final int apis;
+
 	private final ChildProcess script;
 
 	private final Path outputFile;
@@ -59,9 +65,10 @@ final class LocalStack implements AutoCloseable {
 	/** The API key run-local.sh generated and printed for this run. */
 	private String apiKey;
 
-	private LocalStack(int redisPort, int apiPort, ChildProcess script, Path outputFile) {
+	private LocalStack(int redisPort, int apiPort, int apis, ChildProcess script, Path outputFile) {
 		this.redisPort = redisPort;
 		this.apiPort = apiPort;
+		this.apis = apis;
 		this.script = script;
 		this.outputFile = outputFile;
 	}
@@ -86,7 +93,7 @@ final class LocalStack implements AutoCloseable {
 	 * @return the running stack
 	 */
 	static LocalStack start(Path runDir, int redisPort, Map<String, String> environment) throws IOException {
-		int apiPort = freePorts(5);
+		int apiPort = freePorts(8);
 		Path outputFile = runDir.resolve("run-local.out");
 		Map<String, String> settings = new HashMap<>();
 		settings.put("RUN_DIR", runDir.toString());
@@ -103,7 +110,8 @@ final class LocalStack implements AutoCloseable {
 		ChildProcess script = ChildProcess.start(
 				List.of("bash", REPOSITORY_ROOT.resolve("scripts/run-local.sh").toString()), settings, REPOSITORY_ROOT,
 				ProcessBuilder.Redirect.to(outputFile.toFile()));
-		LocalStack stack = new LocalStack(redisPort, apiPort, script, outputFile);
+		LocalStack stack = new LocalStack(redisPort, apiPort, Integer.parseInt(settings.getOrDefault("APIS", "1")),
+				script, outputFile);
 		try {
 			await("run-local.sh reports the stack running").atMost(Duration.ofMinutes(5))
 				.pollInterval(Duration.ofMillis(500))
@@ -201,6 +209,25 @@ final class LocalStack implements AutoCloseable {
 			}
 			return Long.parseLong(reply.substring(1));
 		}
+	}
+
+	/** The ports of the API replicas. */
+	List<Integer> apiPorts() {
+		return ports(this.apiPort, this.apis);
+	}
+
+	/** The ports of the two listeners, after the API replicas'. */
+	List<Integer> listenerPorts() {
+		return ports(this.apiPort + this.apis, 2);
+	}
+
+	/** The ports of the two workers, after the listeners'. */
+	List<Integer> workerPorts() {
+		return ports(this.apiPort + this.apis + 2, 2);
+	}
+
+	private static List<Integer> ports(int first, int count) {
+		return IntStream.range(first, first + count).boxed().toList();
 	}
 
 	/**

@@ -39,6 +39,8 @@ import static org.awaitility.Awaitility.await;
  */
 class RunLocalScriptIntegrationTests {
 
+	private static final String UNKNOWN_COMMAND = "?";
+
 	private static final Pattern JOB = Pattern.compile("\"job\":\"([^\"]+)\"");
 
 	@Test
@@ -63,7 +65,7 @@ class RunLocalScriptIntegrationTests {
 				.contains("\"discount_rate\":0.05");
 			assertThat(stack.get(stack.apiPort, "/api/v1/prices/P-42").body()).contains("\"source\":\"cache\"");
 			assertThat(stack.get(stack.apiPort, "/api/v1/prices/P-10001").statusCode()).isEqualTo(404);
-			for (int port = stack.apiPort + 1; port <= stack.apiPort + 4; port++) {
+			for (int port : Stream.concat(stack.listenerPorts().stream(), stack.workerPorts().stream()).toList()) {
 				HttpResponse<String> health = stack.get(port, "/actuator/health/readiness");
 				assertThat(health.statusCode()).as("readiness on port %d", port).isEqualTo(200);
 				assertThat(health.body()).contains("\"status\":\"UP\"");
@@ -97,7 +99,9 @@ class RunLocalScriptIntegrationTests {
 		new Thread(starting, "start-local-stack").start();
 		Map<ProcessHandle, String> started = new HashMap<>();
 		while (!starting.isDone()) {
-			started.putAll(processesOfThisJvm());
+			// a process exiting (or a zombie) has no command line left: keep the one seen
+			processesOfThisJvm().forEach((process, commandLine) -> started.merge(process, commandLine,
+					(seen, now) -> now.equals(UNKNOWN_COMMAND) ? seen : now));
 			try {
 				starting.get(100, TimeUnit.MILLISECONDS);
 			}
@@ -108,7 +112,8 @@ class RunLocalScriptIntegrationTests {
 		assertThatExceptionOfType(ExecutionException.class).isThrownBy(starting::get)
 			.havingCause()
 			.withMessageContaining("run-local.sh printed no generated API key");
-		assertThat(count(started.values(), "-service-")).as("service JVMs seen while the stack started").isEqualTo(5);
+		assertThat(count(started.values(), "-service-")).as("service JVMs seen while the stack started: %s", started)
+			.isEqualTo(5);
 		assertThat(alive(started)).as("processes started for the stack that are still alive").isEmpty();
 	}
 
@@ -117,7 +122,7 @@ class RunLocalScriptIntegrationTests {
 		Map<ProcessHandle, String> processes = new HashMap<>();
 		ProcessHandle.current()
 			.descendants()
-			.forEach((process) -> processes.put(process, process.info().commandLine().orElse("?")));
+			.forEach((process) -> processes.put(process, process.info().commandLine().orElse(UNKNOWN_COMMAND)));
 		return processes;
 	}
 
