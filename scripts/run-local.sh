@@ -299,7 +299,7 @@ cat <<EOF
 [run-local]   API key    $(if [[ -n $GENERATED_API_KEY ]]; then echo "$GENERATED_API_KEY (generated for this run; send it as X-API-Key to publish, import, replay)"; else echo "from PRICING_SECURITY_API_KEYS"; fi)
 [run-local]   health     http://localhost:$API_PORT/actuator/health
 [run-local]   metrics    http://localhost:$API_PORT/actuator/prometheus
-[run-local]   $( ((APIS > 1)) && echo "API replicas on ports $API_PORT-$((API_PORT + APIS - 1)); ")listeners and workers: ports $((API_PORT + APIS))-$port (/actuator/health)
+[run-local]   $(if ((APIS > 1)); then echo "API replicas on ports $API_PORT-$((API_PORT + APIS - 1)); "; fi)listeners and workers: ports $((API_PORT + APIS))-$port (/actuator/health)
 [run-local]   logs       $RUN_DIR/logs
 [run-local]   traces     $(if [[ ${OTEL_TRACES_EXPORTER:-otlp} == none || ${OTEL_JAVAAGENT_ENABLED:-true} == false ]]; then echo "off"; else echo "OTLP to ${OTEL_EXPORTER_OTLP_TRACES_ENDPOINT:-${OTEL_EXPORTER_OTLP_ENDPOINT:-http://localhost:4318}}"; fi)
 [run-local] Press Ctrl-C to stop.

@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -46,13 +45,13 @@ import static org.awaitility.Awaitility.await;
  * events through both replicas, reads of hot prices, and a nemesis that injects faults on
  * a schedule drawn from a printed seed: the worker holding the lock killed mid-pass, a
  * listener killed, every listener stopped with events in flight and then killed, the lock
- * holder paused past its lease, Redis killed and restarted, transient failures, and
- * catalog imports during recalculations (these two overlap the next fault). The suite
- * keeps its own history of every operation and answer ({@link ChaosHistory}) and judges
- * the final state, the prices the replicas serve and the writes Redis executed against it
- * alone ({@link ChaosReport}, {@link RedisWriteLog}). {@code -Dchaos.rounds=N} and
- * {@code -Dchaos.seed=S} (scripts/chaos.sh) set the rounds and replay a schedule; CI runs
- * one round with a fresh seed.
+ * holder paused past its lease, Redis killed and restarted, transient failures (which
+ * overlap the next fault), and a catalog import in the middle of a recalculation. The
+ * suite keeps its own history of every operation and answer ({@link ChaosHistory}) and
+ * judges the final state, the prices the replicas serve and the writes Redis executed
+ * against it alone ({@link ChaosReport}, {@link RedisWriteLog}). {@code -Dchaos.rounds=N}
+ * and {@code -Dchaos.seed=S} (scripts/chaos.sh) set the rounds and replay a schedule; CI
+ * runs one round with a fresh seed.
  */
 class ChaosIntegrationTests {
 
@@ -155,7 +154,8 @@ class ChaosIntegrationTests {
 
 	/**
 	 * One round: every kind of fault once, in an order drawn from the seed, a few seconds
-	 * apart; the background ones (failures, imports) overlap the fault after them.
+	 * apart; the transient failures run in the background, overlapping the fault after
+	 * them.
 	 */
 	private void runRound(LocalStack stack, ChaosRedis redis, RedisCommands<String, String> commands) throws Exception {
 		List<String> kinds = new ArrayList<>(List.of("kill-lock-holder", "kill-listener", "listeners-die-holding",
@@ -170,10 +170,8 @@ class ChaosIntegrationTests {
 				case "pause-lock-holder" -> pauseTheLockHolderPastItsLease(stack, commands);
 				case "redis-crash" -> restartRedis(redis);
 				case "transient-failures" -> background.add(inBackground(kind, () -> injectTransientFailures(stack)));
-				default -> {
-					String category = "C-" + (this.random.nextInt(ChaosCatalog.CATEGORIES) + 1);
-					background.add(inBackground(kind, () -> importDuringRecalculation(stack, commands, category)));
-				}
+				default -> importDuringRecalculation(stack, commands,
+						"C-" + (this.random.nextInt(ChaosCatalog.CATEGORIES) + 1));
 			}
 			steady(2 + this.random.nextInt(3));
 		}
@@ -452,32 +450,31 @@ class ChaosIntegrationTests {
 	}
 
 	/**
-	 * Imports new inputs for a category's products (those no event sets) while a full
-	 * recalculation runs; the import must overlap the recalculation's hold of the lock.
+	 * Imports new inputs for a category's products (those no event sets) while a worker
+	 * holds the lock early in a full recalculation: the import lands in the middle of the
+	 * pass, which lists inputs well before it writes their prices.
 	 */
-	private void importDuringRecalculation(LocalStack stack, RedisCommands<String, String> redis, String category)
-			throws Exception {
+	private void importDuringRecalculation(LocalStack stack, RedisCommands<String, String> redis, String category) {
 		int generation = this.generations.incrementAndGet();
 		List<Integer> products = this.catalog.ofCategory(category, ChaosEvent.EVENT_PRODUCTS);
+		Holding holding = catchEarlyInAFullPass(stack, redis);
 		Fault fault = this.history.begin("import generation " + generation + " of " + products.size() + " products of "
-				+ category + " during a full recalculation");
-		CompletableFuture<Imported> importing = CompletableFuture
-			.supplyAsync(() -> importProducts(stack, products, generation));
-		Published recalculation = publish(stack, stack.apiPort, ChaosEvent.RECALCULATE);
-		Imported imported = importing.get();
-		fault.end();
-		if (recalculation.outcome() != Outcome.OK) {
-			return;
+				+ category + " during a full recalculation (token " + holding.status().get("fencing_token") + ")");
+		Imported imported;
+		try {
+			imported = importProducts(stack, products, generation);
 		}
-		String job = "pricing:job:" + recalculation.eventId();
+		finally {
+			this.quiet.set(false);
+		}
+		fault.end();
 		await("the recalculation is done").atMost(Duration.ofMinutes(2))
 			.pollInterval(Duration.ofMillis(250))
-			.until(() -> isFinished(redis.hget(job, "state")));
-		Map<String, String> status = redis.hgetall(job);
-		if (status.containsKey("locked_at") && Long.parseLong(status.get("locked_at")) < imported.completed()
-				&& Long.parseLong(status.getOrDefault("unlocked_at", "0")) > imported.invoked()) {
-			fault.exercised = "import (" + imported.outcome() + ") overlapped the pass of token "
-					+ status.get("fencing_token");
+			.until(() -> isFinished(redis.hget(holding.job(), "state")));
+		String unlockedAt = redis.hget(holding.job(), "unlocked_at");
+		if (unlockedAt != null && imported.completed() < Long.parseLong(unlockedAt)) {
+			fault.exercised = "import (" + imported.outcome() + ") applied within the pass of token "
+					+ holding.status().get("fencing_token");
 		}
 	}
 
