@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Enumeration;
 import java.util.Iterator;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 /**
  * Catalogs to import, generated while they are read.
@@ -24,22 +25,31 @@ final class Catalogs {
 	 * @return the body, produced as it is read
 	 */
 	static InputStream ndjson(String idPrefix, int count) {
-		Iterator<InputStream> lines = IntStream.range(0, count)
-			.mapToObj((i) -> (InputStream) new ByteArrayInputStream(("{\"product_id\":\"" + idPrefix + i
-					+ "\",\"category\":\"C-" + (i % 20 + 1) + "\",\"base_price\":\"" + (i % 900 + 5)
-					+ ".99\",\"floor_price\":\"1.00\",\"ceiling_price\":\"99999.00\"}\n")
-				.getBytes(StandardCharsets.UTF_8)))
+		return lines(IntStream.range(0, count)
+			.mapToObj((i) -> "{\"product_id\":\"" + idPrefix + i + "\",\"category\":\"C-" + (i % 20 + 1)
+					+ "\",\"base_price\":\"" + (i % 900 + 5)
+					+ ".99\",\"floor_price\":\"1.00\",\"ceiling_price\":\"99999.00\"}\n"));
+	}
+
+	/**
+	 * A body of text lines, each produced as the body is read.
+	 * @param lines the lines, each with its line end
+	 * @return the body
+	 */
+	static InputStream lines(Stream<String> lines) {
+		Iterator<InputStream> bodies = lines
+			.map((line) -> (InputStream) new ByteArrayInputStream(line.getBytes(StandardCharsets.UTF_8)))
 			.iterator();
 		return new SequenceInputStream(new Enumeration<>() {
 
 			@Override
 			public boolean hasMoreElements() {
-				return lines.hasNext();
+				return bodies.hasNext();
 			}
 
 			@Override
 			public InputStream nextElement() {
-				return lines.next();
+				return bodies.next();
 			}
 
 		});

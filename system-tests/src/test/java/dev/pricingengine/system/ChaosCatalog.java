@@ -1,19 +1,14 @@
 package dev.pricingengine.system;
 
-import java.io.ByteArrayInputStream;
 import java.io.InputStream;
-import java.io.SequenceInputStream;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Enumeration;
-import java.util.Iterator;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.IntStream;
 
 /**
  * The chaos suite's own copy of the catalog: products {@code P-chaos-0 …}, product
@@ -60,9 +55,15 @@ final class ChaosCatalog {
 		return "C-" + (index % CATEGORIES + 1);
 	}
 
-	/** The indexes of a category's products from {@code from} on. */
-	List<Integer> ofCategory(String category, int from) {
-		return IntStream.range(from, this.size).filter((i) -> category(i).equals(category)).boxed().toList();
+	/**
+	 * A random choice of products, spread over every category.
+	 * @param random where the choice comes from
+	 * @param count how many
+	 * @param from the first index that may be chosen
+	 * @return their indexes, in ascending order
+	 */
+	List<Integer> sample(Random random, int count, int from) {
+		return random.ints(from, this.size).distinct().limit(count).sorted().boxed().toList();
 	}
 
 	/**
@@ -77,25 +78,11 @@ final class ChaosCatalog {
 
 	/** NDJSON of the products at a generation, produced as it is read. */
 	static InputStream ndjson(List<Integer> indexes, int generation) {
-		Iterator<InputStream> lines = indexes.stream().map((i) -> {
+		return Catalogs.lines(indexes.stream().map((i) -> {
 			BigDecimal[] inputs = inputs(i, generation);
-			String line = "{\"product_id\":\"" + id(i) + "\",\"category\":\"" + category(i) + "\",\"base_price\":\""
+			return "{\"product_id\":\"" + id(i) + "\",\"category\":\"" + category(i) + "\",\"base_price\":\""
 					+ inputs[0] + "\",\"floor_price\":\"" + inputs[1] + "\",\"ceiling_price\":\"" + inputs[2] + "\"}\n";
-			return (InputStream) new ByteArrayInputStream(line.getBytes(StandardCharsets.UTF_8));
-		}).iterator();
-		return new SequenceInputStream(new Enumeration<>() {
-
-			@Override
-			public boolean hasMoreElements() {
-				return lines.hasNext();
-			}
-
-			@Override
-			public InputStream nextElement() {
-				return lines.next();
-			}
-
-		});
+		}));
 	}
 
 	/** An import of these products at this generation was answered 200. */

@@ -171,7 +171,7 @@ class ChaosIntegrationTests {
 				case "redis-crash" -> restartRedis(redis);
 				case "transient-failures" -> background.add(inBackground(kind, () -> injectTransientFailures(stack)));
 				default -> importDuringRecalculation(stack, commands,
-						"C-" + (this.random.nextInt(ChaosCatalog.CATEGORIES) + 1));
+						this.catalog.sample(this.random, PRODUCTS / 5, ChaosEvent.EVENT_PRODUCTS));
 			}
 			steady(2 + this.random.nextInt(3));
 		}
@@ -450,16 +450,16 @@ class ChaosIntegrationTests {
 	}
 
 	/**
-	 * Imports new inputs for a category's products (those no event sets) while a worker
-	 * holds the lock early in a full recalculation: the import lands in the middle of the
-	 * pass, which lists inputs well before it writes their prices.
+	 * Imports new inputs for a fifth of the products (of every category; none an event
+	 * sets) while a worker holds the lock early in a full recalculation: the import lands
+	 * in the middle of the pass, which lists inputs well before it writes their prices.
 	 */
-	private void importDuringRecalculation(LocalStack stack, RedisCommands<String, String> redis, String category) {
+	private void importDuringRecalculation(LocalStack stack, RedisCommands<String, String> redis,
+			List<Integer> products) {
 		int generation = this.generations.incrementAndGet();
-		List<Integer> products = this.catalog.ofCategory(category, ChaosEvent.EVENT_PRODUCTS);
 		Holding holding = catchEarlyInAFullPass(stack, redis);
-		Fault fault = this.history.begin("import generation " + generation + " of " + products.size() + " products of "
-				+ category + " during a full recalculation (token " + holding.status().get("fencing_token") + ")");
+		Fault fault = this.history.begin("import generation " + generation + " of " + products.size()
+				+ " products during a full recalculation (token " + holding.status().get("fencing_token") + ")");
 		Imported imported;
 		try {
 			imported = importProducts(stack, products, generation);

@@ -90,31 +90,17 @@ class DeadLetterControllerIntegrationTests {
 	}
 
 	/**
-	 * The dead letter holds the envelope: it can be replayed for as long as it is kept,
-	 * whether or not its job's status is still there.
+	 * The dead letter holds the envelope: it can be replayed, by its job id or its entry
+	 * id, for as long as it is kept, whether or not its job's status is still there.
 	 */
-	@Test
-	void replaysADeadLetterWhoseJobStatusIsGone() {
-		String job = deadLetter("Boom");
-		redis().del(this.keys.job(job));
-		this.client.post()
-			.uri("/api/v1/dead-letters/" + job + "/replay")
-			.exchange()
-			.expectStatus()
-			.isAccepted()
-			.expectBody()
-			.jsonPath("$.job_id")
-			.isEqualTo(job);
-		assertReplayed(job);
-	}
-
-	@Test
-	void replaysADeadLetterByItsEntryId() {
+	@ParameterizedTest
+	@ValueSource(booleans = { false, true })
+	void replaysADeadLetterWhoseJobStatusIsGone(boolean byEntryId) {
 		String job = deadLetter("Boom");
 		String entry = redis().hget(this.keys.job(job), "dead_letter");
 		redis().del(this.keys.job(job));
 		this.client.post()
-			.uri("/api/v1/dead-letters/" + entry + "/replay")
+			.uri("/api/v1/dead-letters/" + (byEntryId ? entry : job) + "/replay")
 			.exchange()
 			.expectStatus()
 			.isAccepted()
