@@ -12,6 +12,9 @@
 #   API_PORT        API port (default 8080); further API replicas, then listeners and workers,
 #                   use the ports after it.
 #   APIS            how many API replicas to start (default 1), as behind a load balancer.
+#   REDIS_URL_<NAME>  the Redis URL of one service instead of REDIS_URL, by its name upper-cased
+#                   with _ for - (REDIS_URL_WORKER_1, REDIS_URL_API_2, ...): to route one replica
+#                   through a proxy (the chaos suite partitions services from Redis so).
 #   JAVA_OPTS       extra JVM options for every service, after its defaults in <module>/jvm.options
 #                   (heap size and collector; the last of two settings of an option wins).
 #   MALLOC_ARENA_MAX  glibc malloc arenas per JVM (default 2: less resident memory).
@@ -205,8 +208,10 @@ launch() {
     tracing+=("OTEL_INSTRUMENTATION_LETTUCE_ENABLED=${OTEL_INSTRUMENTATION_LETTUCE_ENABLED:-false}"
       "OTEL_INSTRUMENTATION_REDISSON_ENABLED=${OTEL_INSTRUMENTATION_REDISSON_ENABLED:-false}")
   fi
+  local own_url # REDIS_URL_<NAME>, this service's own Redis URL if set
+  own_url="REDIS_URL_$(printf '%s' "$name" | tr 'a-z-' 'A-Z_')"
   # shellcheck disable=SC2086 # JAVA_OPTS holds several options
-  ${priority[@]+"${priority[@]}"} env "${tracing[@]}" REDIS_URL="$REDIS_URL" PORT="$port" \
+  ${priority[@]+"${priority[@]}"} env "${tracing[@]}" REDIS_URL="${!own_url:-$REDIS_URL}" PORT="$port" \
     java -javaagent:"$(agent_of "$module")" @"$ROOT/$module/jvm.options" $JAVA_OPTS -jar "$(jar_of "$module")" \
     >>"$RUN_DIR/logs/$name.log" 2>&1 &
   LAUNCHED_PID=$!

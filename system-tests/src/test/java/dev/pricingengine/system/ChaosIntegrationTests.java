@@ -9,12 +9,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -97,6 +101,12 @@ class ChaosIntegrationTests {
 
 	private final Set<String> hot = ConcurrentHashMap.newKeySet();
 
+	/**
+	 * The proxies between each service but the first API replica and Redis (the suite
+	 * controls the stack through that one), by the service's name in run-local.sh.
+	 */
+	private final Map<String, ChaosProxy> proxies = new LinkedHashMap<>();
+
 	@Test
 	void keepsEveryPromiseUnderARandomScheduleOfFaults(@TempDir Path runDir) throws Exception {
 		System.out.println("Chaos suite: seed " + SEED + ", " + ROUNDS + " round(s)");
@@ -107,8 +117,15 @@ class ChaosIntegrationTests {
 		// another holder): the paused worker's commands in flight are answered when it
 		// resumes, it goes on with its pass, and its next write meets the fence (with the
 		// default 2 s, it would fail on a timeout first: also safe, but not the fence).
-		Map<String, String> environment = Map.of("RESTART", "on-failure", "APIS", "2", "PRICING_WORKER_LOCK_LEASE",
-				LOCK_LEASE, "SPRING_DATA_REDIS_TIMEOUT", "10s", "PRICING_CATALOG_DEMO_SIZE", "0");
+		Map<String, String> environment = new HashMap<>(
+				Map.of("RESTART", "on-failure", "APIS", "2", "PRICING_WORKER_LOCK_LEASE", LOCK_LEASE,
+						"SPRING_DATA_REDIS_TIMEOUT", "10s", "PRICING_CATALOG_DEMO_SIZE", "0"));
+		for (String service : List.of("api-2", "listener-1", "listener-2", "worker-1", "worker-2")) {
+			ChaosProxy proxy = new ChaosProxy(redis.port());
+			this.proxies.put(service, proxy);
+			environment.put("REDIS_URL_" + service.toUpperCase(Locale.ROOT).replace('-', '_'),
+					"redis://127.0.0.1:" + proxy.port());
+		}
 		ChaosReport report = new ChaosReport(SEED, ROUNDS, this.history, this.catalog);
 		try (redis;
 				RedisWriteLog writes = new RedisWriteLog(redis.port());
@@ -129,7 +146,7 @@ class ChaosIntegrationTests {
 			try {
 				steady(3);
 				for (int round = 1; round <= ROUNDS; round++) {
-					runRound(stack, redis, commands);
+					runRound(stack, redis, commands, report);
 				}
 			}
 			finally {
@@ -143,6 +160,9 @@ class ChaosIntegrationTests {
 		}
 		finally {
 			client.shutdown();
+			for (ChaosProxy proxy : this.proxies.values()) {
+				proxy.close();
+			}
 			Path target = Files.createDirectories(Path.of("target"));
 			this.history.write(target.resolve("chaos-history.txt"), SEED);
 			String table = report.table();
@@ -157,9 +177,11 @@ class ChaosIntegrationTests {
 	 * apart; the transient failures run in the background, overlapping the fault after
 	 * them.
 	 */
-	private void runRound(LocalStack stack, ChaosRedis redis, RedisCommands<String, String> commands) throws Exception {
+	private void runRound(LocalStack stack, ChaosRedis redis, RedisCommands<String, String> commands,
+			ChaosReport report) throws Exception {
 		List<String> kinds = new ArrayList<>(List.of("kill-lock-holder", "kill-listener", "listeners-die-holding",
-				"pause-lock-holder", "redis-crash", "transient-failures", "import-during-recalculation"));
+				"pause-lock-holder", "partition-lock-holder", "partition-listeners", "partition-api", "redis-crash",
+				"transient-failures", "import-during-recalculation"));
 		Collections.shuffle(kinds, this.random);
 		List<Thread> background = new ArrayList<>();
 		for (String kind : kinds) {
@@ -168,10 +190,13 @@ class ChaosIntegrationTests {
 				case "kill-listener" -> killAListener(stack);
 				case "listeners-die-holding" -> listenersDieHoldingEvents(stack, commands);
 				case "pause-lock-holder" -> pauseTheLockHolderPastItsLease(stack, commands);
+				case "partition-lock-holder" -> partitionTheLockHolderPastItsLease(stack, commands);
+				case "partition-listeners" -> partitionTheListeners(commands);
+				case "partition-api" -> partitionAnApiReplica(stack);
 				case "redis-crash" -> restartRedis(redis);
 				case "transient-failures" -> background.add(inBackground(kind, () -> injectTransientFailures(stack)));
 				default -> importDuringRecalculation(stack, commands,
-						this.catalog.sample(this.random, PRODUCTS / 5, ChaosEvent.EVENT_PRODUCTS));
+						this.catalog.sample(this.random, PRODUCTS / 5, ChaosEvent.EVENT_PRODUCTS), report);
 			}
 			steady(2 + this.random.nextInt(3));
 		}
@@ -382,6 +407,103 @@ class ChaosIntegrationTests {
 	}
 
 	/**
+	 * Cuts the worker holding the lock early in a full recalculation off from Redis (its
+	 * connections stay open, nothing goes through) until its lease has expired and
+	 * another worker has written prices under a newer token; then heals the partition:
+	 * the writes it had sent arrive and meet the fence.
+	 */
+	private void partitionTheLockHolderPastItsLease(LocalStack stack, RedisCommands<String, String> redis)
+			throws Exception {
+		Holding holding = catchEarlyInAFullPass(stack, redis);
+		ChaosProxy proxy = proxyOf(holding.worker());
+		long token = Long.parseLong(holding.status().get("fencing_token"));
+		long refusedBefore = fenceRejections(redis);
+		Fault fault = this.history
+			.begin("partition the lock holder from Redis past its " + LOCK_LEASE + " lease (token " + token + ")");
+		proxy.partition();
+		this.quiet.set(false);
+		try {
+			await("another holder writes prices under a newer token").atMost(Duration.ofSeconds(60))
+				.pollInterval(Duration.ofMillis(100))
+				.until(() -> Long.parseLong(Optional.ofNullable(redis.get(FENCE)).orElse("0")) > token);
+		}
+		finally {
+			proxy.heal();
+		}
+		await("the healed holder's writes meet the fence").atMost(Duration.ofSeconds(60))
+			.pollInterval(Duration.ofMillis(100))
+			.until(() -> fenceRejections(redis) > refusedBefore);
+		fault.exercised = (fenceRejections(redis) - refusedBefore)
+				+ " stale batch write(s) refused after the partition healed";
+		fault.end();
+	}
+
+	/**
+	 * Cuts both listeners off from Redis for 6 s: still subscribed as far as Redis knows,
+	 * so publishing answers 202 while nobody can bridge; once healed, every event
+	 * accepted meanwhile must reach the job stream.
+	 */
+	private void partitionTheListeners(RedisCommands<String, String> redis) {
+		List<ChaosProxy> listeners = List.of(this.proxies.get("listener-1"), this.proxies.get("listener-2"));
+		Fault fault = this.history.begin("partition both listeners from Redis for 6 s");
+		listeners.forEach(ChaosProxy::partition);
+		try {
+			sleep(Duration.ofSeconds(6));
+		}
+		finally {
+			listeners.forEach(ChaosProxy::heal);
+		}
+		fault.end();
+		List<Published> accepted = this.history.published.stream()
+			.filter((p) -> p.outcome() == Outcome.OK && p.invoked() >= fault.began && p.invoked() < fault.ended)
+			.toList();
+		await("the events accepted during the partition are bridged").atMost(Duration.ofMinutes(1))
+			.pollInterval(Duration.ofMillis(250))
+			.until(() -> accepted.stream().allMatch((p) -> redis.exists(job(p)) == 1));
+		if (!accepted.isEmpty()) {
+			fault.exercised = accepted.size() + " accepted during the partition, all bridged once it healed";
+		}
+	}
+
+	/**
+	 * Cuts the second API replica off from Redis for 6 s while it is asked to publish an
+	 * event and serves reads (its in-memory tier misses the invalidations meanwhile; what
+	 * it serves at the end is checked).
+	 */
+	private void partitionAnApiReplica(LocalStack stack) throws Exception {
+		ChaosProxy proxy = this.proxies.get("api-2");
+		Fault fault = this.history.begin("partition API replica 2 from Redis for 6 s");
+		proxy.partition();
+		ChaosEvent event = ChaosEvent.random(this.random);
+		CompletableFuture<Published> publishing = CompletableFuture
+			.supplyAsync(() -> publish(stack, stack.apiPorts().get(1), event));
+		try {
+			sleep(Duration.ofSeconds(6));
+		}
+		finally {
+			proxy.heal();
+		}
+		fault.end();
+		Published published = publishing.get();
+		if (published.completed() >= fault.ended) {
+			fault.exercised = "a publication held by the partition answered " + published.outcome() + " once it healed";
+		}
+	}
+
+	/**
+	 * The proxy between a service process and Redis, found by the Redis URL it was given.
+	 */
+	private ChaosProxy proxyOf(ProcessHandle service) throws IOException {
+		String environment = Files.readString(Path.of("/proc", String.valueOf(service.pid()), "environ"),
+				StandardCharsets.ISO_8859_1);
+		return this.proxies.values()
+			.stream()
+			.filter((proxy) -> environment.contains("REDIS_URL=redis://127.0.0.1:" + proxy.port() + "\0"))
+			.findFirst()
+			.orElseThrow(() -> new IllegalStateException("No proxy between process " + service.pid() + " and Redis"));
+	}
+
+	/**
 	 * Quiets the stream, publishes a full recalculation and waits until a worker holds
 	 * the lock for it with most of its pass ahead (tries again if it was done too soon).
 	 * Leaves the stream quiet: the caller resumes it.
@@ -453,28 +575,43 @@ class ChaosIntegrationTests {
 	 * Imports new inputs for a fifth of the products (of every category; none an event
 	 * sets) while a worker holds the lock early in a full recalculation: the import lands
 	 * in the middle of the pass, which lists inputs well before it writes their prices.
+	 * The stream stays quiet until the pass and every other writer are done, so that no
+	 * later pass can mend what this one wrote: then every imported product's price must
+	 * follow the rule over its new inputs (or be gone, for the next read to compute).
 	 */
 	private void importDuringRecalculation(LocalStack stack, RedisCommands<String, String> redis,
-			List<Integer> products) {
+			List<Integer> products, ChaosReport report) {
 		int generation = this.generations.incrementAndGet();
 		Holding holding = catchEarlyInAFullPass(stack, redis);
 		Fault fault = this.history.begin("import generation " + generation + " of " + products.size()
 				+ " products during a full recalculation (token " + holding.status().get("fencing_token") + ")");
-		Imported imported;
 		try {
-			imported = importProducts(stack, products, generation);
+			Imported imported = importProducts(stack, products, generation);
+			fault.end();
+			await("the pass and every other writer are done").atMost(Duration.ofMinutes(2))
+				.pollInterval(Duration.ofMillis(250))
+				.until(() -> isFinished(redis.hget(holding.job(), "state")) && redis.exists(LOCK) == 0
+						&& redis.hlen(COALESCED) == 0);
+			String unlockedAt = redis.hget(holding.job(), "unlocked_at");
+			if (imported.outcome() != Outcome.OK || unlockedAt == null
+					|| imported.completed() >= Long.parseLong(unlockedAt)) {
+				return;
+			}
+			Map<String, String> market = redis.hgetall("pricing:market");
+			for (int i : products) {
+				String stored = redis.get("pricing:price:" + ChaosCatalog.id(i));
+				BigDecimal expected = ChaosReport.rule(i, ChaosCatalog.inputs(i, generation), market);
+				if (stored != null
+						&& new BigDecimal(stored.substring(0, stored.indexOf('|'))).compareTo(expected) != 0) {
+					report.pricesWrongAfterImports.add(ChaosCatalog.id(i) + ": stored " + stored + ", rule over "
+							+ "generation " + generation + " " + expected);
+				}
+			}
+			fault.exercised = "import applied within the pass of token " + holding.status().get("fencing_token")
+					+ "; its " + products.size() + " prices checked once every writer was done";
 		}
 		finally {
 			this.quiet.set(false);
-		}
-		fault.end();
-		await("the recalculation is done").atMost(Duration.ofMinutes(2))
-			.pollInterval(Duration.ofMillis(250))
-			.until(() -> isFinished(redis.hget(holding.job(), "state")));
-		String unlockedAt = redis.hget(holding.job(), "unlocked_at");
-		if (unlockedAt != null && imported.completed() < Long.parseLong(unlockedAt)) {
-			fault.exercised = "import (" + imported.outcome() + ") applied within the pass of token "
-					+ holding.status().get("fencing_token");
 		}
 	}
 

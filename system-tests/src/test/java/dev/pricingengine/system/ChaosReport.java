@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -76,6 +77,12 @@ final class ChaosReport {
 	long pricesChecked;
 
 	final List<String> pricesWrong = new ArrayList<>();
+
+	/**
+	 * Prices of imported products found, once the pass the import landed in and every
+	 * other writer were done, not to follow the rule over the imported inputs.
+	 */
+	final List<String> pricesWrongAfterImports = new CopyOnWriteArrayList<>();
 
 	long servedChecked;
 
@@ -192,12 +199,7 @@ final class ChaosReport {
 					+ this.catalog.allowed(index));
 			return;
 		}
-		BigDecimal expected = base.multiply(factor("global"))
-			.multiply(factor("category:" + ChaosCatalog.category(index)))
-			.multiply(factor("product:" + id))
-			.max(floor)
-			.min(ceiling)
-			.setScale(2, RoundingMode.HALF_EVEN);
+		BigDecimal expected = rule(index, new BigDecimal[] { base, floor, ceiling }, this.market);
 		this.expectedPrices.put(id, expected);
 		this.pricesChecked++;
 		if (stored == null || new BigDecimal(stored.substring(0, stored.indexOf('|'))).compareTo(expected) != 0) {
@@ -205,8 +207,24 @@ final class ChaosReport {
 		}
 	}
 
-	private BigDecimal factor(String field) {
-		String value = this.market.get(field);
+	/**
+	 * The suite's own copy of the pricing rule.
+	 * @param index the product
+	 * @param inputs its base, floor and ceiling price
+	 * @param market the market state's fields
+	 * @return its market price
+	 */
+	static BigDecimal rule(int index, BigDecimal[] inputs, Map<String, String> market) {
+		return inputs[0].multiply(factor(market, "global"))
+			.multiply(factor(market, "category:" + ChaosCatalog.category(index)))
+			.multiply(factor(market, "product:" + ChaosCatalog.id(index)))
+			.max(inputs[1])
+			.min(inputs[2])
+			.setScale(2, RoundingMode.HALF_EVEN);
+	}
+
+	private static BigDecimal factor(Map<String, String> market, String field) {
+		String value = market.get(field);
 		return (value != null) ? new BigDecimal(value) : BigDecimal.ONE;
 	}
 
@@ -283,6 +301,8 @@ final class ChaosReport {
 		row(out, "products whose inputs no import or event of the history wrote", this.inputsWrong.size(), "0");
 		row(out, "stored prices checked against the rule", this.pricesChecked, "every product");
 		row(out, "stored prices not equal to the rule", this.pricesWrong.size(), "0");
+		row(out, "imported products' prices not equal to the rule right after the pass the import landed in",
+				this.pricesWrongAfterImports.size(), "0");
 		row(out, "served prices checked (every API replica)", this.servedChecked, "");
 		row(out, "served prices not equal to the rule", this.servedWrong.size(), "0");
 		row(out, "price writes seen (MONITOR)", this.writesSeen, "");
@@ -293,6 +313,7 @@ final class ChaosReport {
 		appendSamples(out, "market state", this.stateWrong);
 		appendSamples(out, "inputs", this.inputsWrong);
 		appendSamples(out, "stored prices", this.pricesWrong);
+		appendSamples(out, "prices right after an import", this.pricesWrongAfterImports);
 		appendSamples(out, "served prices", this.servedWrong);
 		appendSamples(out, "stale writes", this.staleWrites);
 		return out.toString();
@@ -320,6 +341,8 @@ final class ChaosReport {
 		assertThat(this.inputsWrong).as("catalog inputs the history does not allow").isEmpty();
 		assertThat(this.pricesChecked).as("products priced").isEqualTo(this.catalog.size());
 		assertThat(this.pricesWrong).as("stored prices not following the rule").isEmpty();
+		assertThat(this.pricesWrongAfterImports).as("prices of replaced inputs left by the pass an import landed in")
+			.isEmpty();
 		assertThat(this.servedChecked).as("served prices checked").isPositive();
 		assertThat(this.servedWrong).as("served prices not following the rule").isEmpty();
 		assertThat(this.writesSeen).as("price writes seen").isPositive();

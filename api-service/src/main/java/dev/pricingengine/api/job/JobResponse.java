@@ -31,11 +31,14 @@ import dev.pricingengine.common.job.JobState;
  * (fencing refused any of its writes after a newer holder's); null until it succeeded
  * @param worker the consumer that ran it
  * @param error why it was dead-lettered
+ * @param skipped records its recalculation left out because they are malformed (catalog
+ * entries by product id, coalesced events by event id; the first 20), or null
  * @param traceId the event's trace (publish, bridge, job), when tracing is on
  */
 record JobResponse(String jobId, JobState state, MarketEvent event, Long sequence, Integer attempts, Long processed,
 		Long total, Instant enqueuedAt, Instant startedAt, Instant finishedAt, String lock, Instant lockedAt,
-		Instant unlockedAt, Long fencingToken, Boolean lockExpired, String worker, String error, String traceId) {
+		Instant unlockedAt, Long fencingToken, Boolean lockExpired, String worker, String error, String skipped,
+		String traceId) {
 
 	/**
 	 * Reads a job status hash.
@@ -54,7 +57,7 @@ record JobResponse(String jobId, JobState state, MarketEvent event, Long sequenc
 				time(hash, JobFields.STARTED_AT), time(hash, JobFields.FINISHED_AT), hash.get(JobFields.LOCK),
 				time(hash, JobFields.LOCKED_AT), time(hash, JobFields.UNLOCKED_AT),
 				number(hash, JobFields.FENCING_TOKEN), flag(hash, JobFields.LOCK_EXPIRED), hash.get(JobFields.WORKER),
-				hash.get(JobFields.ERROR), hash.get(JobFields.TRACE_ID));
+				hash.get(JobFields.ERROR), hash.get(JobFields.SKIPPED), hash.get(JobFields.TRACE_ID));
 	}
 
 	private static String required(Map<String, String> hash, String field) {

@@ -46,7 +46,7 @@ class JobControllerIntegrationTests {
 		store(jobId,
 				Map.of(JobFields.STATE, "RUNNING", JobFields.ENVELOPE, ENVELOPE.formatted(jobId), JobFields.SEQUENCE,
 						"42", JobFields.ATTEMPTS, "1", JobFields.PROCESSED, "12", JobFields.TOTAL, "40",
-						JobFields.ENQUEUED_AT, "1795600800000"));
+						JobFields.ENQUEUED_AT, "1795600800000", JobFields.SKIPPED, "P-bad"));
 		this.client.get()
 			.uri("/api/v1/jobs/{id}", jobId)
 			.exchange()
@@ -66,7 +66,9 @@ class JobControllerIntegrationTests {
 			.jsonPath("$.total")
 			.isEqualTo(40)
 			.jsonPath("$.enqueued_at")
-			.isEqualTo("2026-11-25T10:00:00Z");
+			.isEqualTo("2026-11-25T10:00:00Z")
+			.jsonPath("$.skipped")
+			.isEqualTo("P-bad");
 	}
 
 	@ParameterizedTest(name = "{0}")
