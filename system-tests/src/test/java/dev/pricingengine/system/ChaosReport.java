@@ -294,7 +294,7 @@ final class ChaosReport {
 				"");
 		row(out, "jobs succeeded", this.succeeded, "");
 		row(out, "jobs coalesced into a holder's pass", this.coalesced, "");
-		row(out, "jobs dead-lettered, then replayed and succeeded", this.deadLetteredAndReplayed, "");
+		row(out, "jobs dead-lettered, then replayed and applied", this.deadLetteredAndReplayed, "");
 		row(out, "accepted events whose job has no outcome", this.lost.size(), "0");
 		row(out, "events bridged by the redelivery sweep of the listeners running at the end", this.redelivered, "");
 		row(out, "market-state fields and base prices the history does not allow", this.stateWrong.size(), "0");
