@@ -205,8 +205,21 @@ final class ChildProcess {
 			throw new IllegalStateException("Process still running after SIGKILL: " + alive(), ex);
 		}
 		finally {
-			this.watchdog.destroyForcibly();
+			stopWatchdog();
 			running.remove(this);
+		}
+	}
+
+	/**
+	 * Kills the watchdog and waits until it is gone (a killed process takes a moment).
+	 */
+	private void stopWatchdog() {
+		this.watchdog.destroyForcibly();
+		try {
+			this.watchdog.waitFor(10, TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
 		}
 	}
 
