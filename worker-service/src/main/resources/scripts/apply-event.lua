@@ -2,8 +2,9 @@
 -- sequence) already set the same field: arrival order does not matter. Bumps the revision of
 -- what changed so that in-flight read-path write-backs of older inputs are refused. A base price
 -- also goes into the pricing inputs its product's category hash holds (base|floor|ceiling, as in
--- ProductCodec.toInputs).
--- KEYS[1] the hash the field lives in (market state, or the product hash for a base price)
+-- ProductCodec.toInputs), and bumps that category's revision (see write-prices-fenced.lua).
+-- KEYS[1] the hash the field lives in (market state, or the product hash for a base price),
+-- KEYS[2] category revisions (hash: category -> revision)
 -- ARGV[1] field, ARGV[2] new value, ARGV[3] event sequence; for a base price ARGV[4] the category
 -- key prefix and ARGV[5] the product id
 -- Returns 1 when applied, 0 when a newer event had set it, -1 when the product does not exist.
@@ -20,5 +21,6 @@ redis.call('HINCRBY', KEYS[1], 'rev', 1)
 if basePrice then
   local product = redis.call('HMGET', KEYS[1], 'category', 'floor_price', 'ceiling_price')
   redis.call('HSET', ARGV[4] .. product[1], ARGV[5], ARGV[2] .. '|' .. product[2] .. '|' .. product[3])
+  redis.call('HINCRBY', KEYS[2], product[1], 1)
 end
 return 1

@@ -73,7 +73,7 @@ class CatalogRepository {
 	}
 
 	private Mono<Void> apply(String staging, long count) {
-		String[] scriptKeys = { staging, this.keys.categories() };
+		String[] scriptKeys = { staging, this.keys.categories(), this.keys.catalogRevisions() };
 		return Flux.range(0, (int) ((count + APPLY_BATCH - 1) / APPLY_BATCH))
 			.concatMap((chunk) -> APPLY_IMPORT.<Long>run(redis(), ScriptOutputType.INTEGER, scriptKeys,
 					this.keys.product(""), this.keys.category(""), this.keys.price(""),

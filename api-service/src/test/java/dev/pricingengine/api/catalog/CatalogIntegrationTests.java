@@ -116,6 +116,12 @@ class CatalogIntegrationTests {
 				""").expectStatus().isOk();
 		assertThat(redis().sync().hexists(this.keys.category("C-from"), "P-move")).isFalse();
 		assertThat(redis().sync().hget(this.keys.category("C-to"), "P-move")).isEqualTo("10.00|5.00|20.00");
+		// a recalculation that listed a category before an import changed it checks its
+		// prices
+		assertThat(redis().sync().hgetall(this.keys.catalogRevisions()))
+			.as("revisions of the categories whose entries each import changed")
+			.containsEntry("C-from", "2")
+			.containsEntry("C-to", "1");
 	}
 
 	@ParameterizedTest

@@ -90,6 +90,15 @@ public final class RedisKeys {
 		return this.prefix + "category:" + category;
 	}
 
+	/**
+	 * Hash of category → revision of its pricing inputs, bumped by every script that
+	 * changes a category's entries (catalog import, base price), so that a recalculation
+	 * can tell cheaply whether the inputs it listed may have been replaced since.
+	 */
+	public String catalogRevisions() {
+		return this.prefix + "catalog-revisions";
+	}
+
 	/** Set of all category names. */
 	public String categories() {
 		return this.prefix + "categories";

@@ -35,6 +35,7 @@ import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
 import dev.pricingengine.common.tracing.MessageTracing;
 import dev.pricingengine.worker.job.WorkerProperties;
+import io.lettuce.core.KeyValue;
 import io.lettuce.core.MapScanCursor;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisException;
@@ -229,8 +230,9 @@ public class Recalculator {
 				return;
 			}
 		}
-		Long applied = APPLY_EVENT.call(redis, ScriptOutputType.INTEGER, new String[] { key }, field, value,
-				String.valueOf(envelope.sequence()), this.keys.category(""), Objects.toString(event.productId(), ""));
+		Long applied = APPLY_EVENT.call(redis, ScriptOutputType.INTEGER,
+				new String[] { key, this.keys.catalogRevisions() }, field, value, String.valueOf(envelope.sequence()),
+				this.keys.category(""), Objects.toString(event.productId(), ""));
 		if (applied != null && applied < 0) {
 			throw new UnknownProductException(event.productId());
 		}
@@ -305,6 +307,9 @@ public class Recalculator {
 
 			private String category;
 
+			/** The revision of the category's entries read before its scan began. */
+			private CompletableFuture<String> revision;
+
 			private CompletableFuture<MapScanCursor<String, String>> scan;
 
 			ProductCursor(Collection<String> categories, Collection<String> products) {
@@ -317,6 +322,7 @@ public class Recalculator {
 				while (this.buffered.size() < size && this.scan != null) {
 					MapScanCursor<String, String> page = await(this.scan);
 					String scanned = this.category;
+					String revision = Objects.requireNonNullElse(await(this.revision), "0");
 					if (page.isFinished()) {
 						scanNextCategory();
 					}
@@ -325,10 +331,10 @@ public class Recalculator {
 							.hscan(Recalculator.this.keys.category(this.category), page, SCAN)
 							.toCompletableFuture();
 					}
-					page.getMap().forEach((id, inputs) -> this.buffered.add(new Listed(id, scanned, inputs)));
+					page.getMap().forEach((id, inputs) -> this.buffered.add(new Listed(id, scanned, inputs, revision)));
 				}
 				while (this.buffered.size() < size && this.products.hasNext()) {
-					this.buffered.add(new Listed(this.products.next(), null, null));
+					this.buffered.add(new Listed(this.products.next(), null, null, null));
 				}
 				List<Listed> batch = new ArrayList<>(Math.min(size, this.buffered.size()));
 				while (batch.size() < size && !this.buffered.isEmpty()) {
@@ -341,6 +347,12 @@ public class Recalculator {
 				this.scan = null;
 				if (this.categories.hasNext()) {
 					this.category = this.categories.next();
+					// sent before the scan on the same connection: a change of the
+					// category's entries after it read makes its prices checked one by
+					// one
+					this.revision = Pass.this.connection.async()
+						.hget(Recalculator.this.keys.catalogRevisions(), this.category)
+						.toCompletableFuture();
 					this.scan = Pass.this.connection.async()
 						.hscan(Recalculator.this.keys.category(this.category), SCAN)
 						.toCompletableFuture();
@@ -403,6 +415,7 @@ public class Recalculator {
 			Iterator<AsyncCommand<String, String, List<String>>> entries = read.entries().iterator();
 			List<Product> products = new ArrayList<>(read.batch().size());
 			List<String> inputs = new ArrayList<>(read.batch().size());
+			List<String> revisions = new ArrayList<>(read.batch().size());
 			List<BigDecimal> factors = new ArrayList<>(read.batch().size());
 			List<String> stored = new ArrayList<>(read.batch().size());
 			int skipped = 0;
@@ -417,6 +430,7 @@ public class Recalculator {
 							: ProductCodec.fromInputs(listed.id(), listed.category(), listed.inputs());
 					products.add(product);
 					inputs.add((values != null) ? ProductCodec.toInputs(product) : listed.inputs());
+					revisions.add(listed.revision());
 				}
 				catch (IllegalArgumentException ex) {
 					skip(listed.id(), ex);
@@ -427,14 +441,14 @@ public class Recalculator {
 				stored.add((storedPrices != null) ? storedPrices.get(i) : null);
 			}
 			readCategoryFactors(products.stream().map(Product::category).toList());
-			FencedWrite write = new FencedWrite(this.fencingToken);
+			FencedWrite write = new FencedWrite();
 			for (int i = 0; i < products.size(); i++) {
 				Product product = products.get(i);
 				DemandFactors demand = new DemandFactors(this.global, this.categoryFactors.get(product.category()),
 						factors.get(i));
 				String price = this.prices.encode(PricingRule.marketPrice(product, demand), product.basePrice());
 				if (!MarketPriceCodec.sameWorkerPrice(stored.get(i), price)) {
-					write.add(product, inputs.get(i), price);
+					write.add(new Priced(product, inputs.get(i), revisions.get(i), demand, price));
 				}
 			}
 			if (storedPrices != null) {
@@ -442,31 +456,83 @@ public class Recalculator {
 			}
 			// the fence is checked even when no price changed: a holder whose lease has
 			// passed learns it at its next batch
-			CompletionStage<Long> written = traced(read.span(), write.submit(this.connection));
-			return new PendingWrite(read.batch().size() - skipped, write.size(), written.toCompletableFuture(),
-					read.span());
+			CompletionStage<List<Object>> written = traced(read.span(),
+					write.submit(this.connection, this.fencingToken));
+			return new PendingWrite(read.batch().size() - skipped, write, written.toCompletableFuture(), read.span());
 		}
 
 		/**
-		 * Waits for a batch's write.
+		 * Waits for a batch's write, and writes again, checked price by price, the groups
+		 * whose category's entries changed after they were listed.
 		 * @return the number of products the batch covered
 		 * @throws FencedOutException if a newer token had written
 		 */
 		long await(PendingWrite write) {
 			try {
-				long written = await(write.written());
+				List<Object> reply = await(write.reply());
+				long written = (Long) reply.get(0);
+				if (written >= 0) {
+					// prices refused one by one: the rest of what was sent, but the
+					// groups
+					// refused as a whole, which are written again below
+					long refused = write.write().size() - written;
+					for (int i = 1; i < reply.size() && written >= 0; i++) {
+						List<Priced> group = write.write().group((int) (long) (Long) reply.get(i) - 1);
+						refused -= group.size();
+						long rewritten = rewrite(group);
+						written = (rewritten < 0) ? -1 : written + rewritten;
+					}
+					Recalculator.this.replacedInputs.increment(refused);
+				}
 				write.span().setAttribute(WRITTEN, written);
 				if (written < 0) {
 					write.span().setStatus(StatusCode.ERROR, "fenced out");
 					throw new FencedOutException(this.fencingToken);
 				}
 				Recalculator.this.recalculated.increment(written);
-				Recalculator.this.replacedInputs.increment(write.sent() - written);
 				return write.size();
 			}
 			finally {
 				write.span().end();
 			}
+		}
+
+		/**
+		 * Writes again the prices of a group whose category's entries changed after they
+		 * were listed: each from the product's current inputs (priced anew if they are
+		 * not those it was computed from), checked price by price by the script.
+		 * @return the number written, or -1 when fenced out
+		 */
+		private long rewrite(List<Priced> group) {
+			String category = group.get(0).product().category();
+			List<KeyValue<String, String>> current = this.connection.sync()
+				.hmget(Recalculator.this.keys.category(category),
+						group.stream().map((priced) -> priced.product().id()).toArray(String[]::new));
+			FencedWrite write = new FencedWrite();
+			for (int i = 0; i < group.size(); i++) {
+				Priced priced = group.get(i);
+				String inputs = current.get(i).getValueOrElse(null);
+				if (priced.inputs().equals(inputs)) {
+					write.add(priced.checked());
+					continue;
+				}
+				Recalculator.this.replacedInputs.increment();
+				if (inputs != null) {
+					try {
+						Product product = ProductCodec.fromInputs(priced.product().id(), category, inputs);
+						write.add(new Priced(product, inputs, null, priced.demand(), this.prices
+							.encode(PricingRule.marketPrice(product, priced.demand()), product.basePrice())));
+					}
+					catch (IllegalArgumentException ex) {
+						skip(priced.product().id(), ex);
+					}
+				}
+			}
+			long written = (Long) await(write.submit(this.connection, this.fencingToken).toCompletableFuture()).get(0);
+			if (written >= 0) {
+				Recalculator.this.replacedInputs.increment(write.size() - written);
+			}
+			return written;
 		}
 
 		/** A CLIENT span for the batch's write, from sending it to its reply. */
@@ -539,8 +605,10 @@ public class Recalculator {
 	 * product of the scope
 	 * @param inputs its pricing inputs from that hash, or {@code null} when they are read
 	 * from its catalog entry
+	 * @param revision the revision of that hash's entries read before it was scanned, or
+	 * {@code null}
 	 */
-	private record Listed(String id, String category, String inputs) {
+	private record Listed(String id, String category, String inputs, String revision) {
 
 	}
 
@@ -561,42 +629,24 @@ public class Recalculator {
 	}
 
 	/**
-	 * A batch's prices for {@code write-prices-fenced.lua}: grouped by category (a batch
-	 * lists its products category by category), each with the pricing inputs it was
-	 * computed from, which the script compares with its category's entry.
+	 * A batch's prices for {@code write-prices-fenced.lua}, in groups: the prices of
+	 * products listed from one category with the revision of its entries seen before the
+	 * listing (written as a whole while the revision holds), or of single products (each
+	 * checked against its category entry).
 	 */
 	private final class FencedWrite {
 
-		private final List<String> keys = new ArrayList<>();
-
-		private final List<String> args = new ArrayList<>();
-
-		private final List<String> ids = new ArrayList<>();
-
-		private final List<String> inputs = new ArrayList<>();
-
-		private final List<String> prices = new ArrayList<>();
-
-		private String category;
+		private final List<List<Priced>> groups = new ArrayList<>();
 
 		private int size;
 
-		FencedWrite(long fencingToken) {
-			this.keys.add(Recalculator.this.keys.priceFence(Recalculator.this.properties.lockName()));
-			this.keys.add(Recalculator.this.keys.priceFenceRejections(Recalculator.this.properties.lockName()));
-			this.args.add(String.valueOf(fencingToken));
-		}
-
-		void add(Product product, String inputs, String price) {
-			if (!product.category().equals(this.category)) {
-				endGroup();
-				this.category = product.category();
-				this.keys.add(Recalculator.this.keys.category(this.category));
+		void add(Priced priced) {
+			List<Priced> last = this.groups.isEmpty() ? null : this.groups.get(this.groups.size() - 1);
+			if (last == null || !last.get(0).sameGroup(priced)) {
+				last = new ArrayList<>();
+				this.groups.add(last);
 			}
-			this.keys.add(Recalculator.this.keys.price(product.id()));
-			this.ids.add(product.id());
-			this.inputs.add(inputs);
-			this.prices.add(price);
+			last.add(priced);
 			this.size++;
 		}
 
@@ -604,22 +654,58 @@ public class Recalculator {
 			return this.size;
 		}
 
-		CompletionStage<Long> submit(StatefulRedisConnection<String, String> connection) {
-			endGroup();
-			return WRITE_FENCED.submit(connection.async(), ScriptOutputType.INTEGER, this.keys.toArray(String[]::new),
-					this.args.toArray(String[]::new));
+		List<Priced> group(int index) {
+			return this.groups.get(index);
 		}
 
-		private void endGroup() {
-			if (!this.ids.isEmpty()) {
-				this.args.add(String.valueOf(this.ids.size()));
-				this.args.addAll(this.ids);
-				this.args.addAll(this.inputs);
-				this.args.addAll(this.prices);
-				this.ids.clear();
-				this.inputs.clear();
-				this.prices.clear();
+		CompletionStage<List<Object>> submit(StatefulRedisConnection<String, String> connection, long fencingToken) {
+			RedisKeys keys = Recalculator.this.keys;
+			String lock = Recalculator.this.properties.lockName();
+			List<String> scriptKeys = new ArrayList<>(this.size + 3 + this.groups.size());
+			List<String> args = new ArrayList<>(this.size * 3 + 1 + this.groups.size() * 4);
+			scriptKeys.addAll(List.of(keys.priceFence(lock), keys.priceFenceRejections(lock), keys.catalogRevisions()));
+			args.add(String.valueOf(fencingToken));
+			for (List<Priced> group : this.groups) {
+				Priced first = group.get(0);
+				if (first.revision() != null) {
+					args.addAll(
+							List.of("r", first.product().category(), first.revision(), String.valueOf(group.size())));
+				}
+				else {
+					scriptKeys.add(keys.category(first.product().category()));
+					args.addAll(List.of("i", String.valueOf(group.size())));
+					group.forEach((priced) -> args.add(priced.product().id()));
+					group.forEach((priced) -> args.add(priced.inputs()));
+				}
+				group.forEach((priced) -> scriptKeys.add(keys.price(priced.product().id())));
+				group.forEach((priced) -> args.add(priced.price()));
 			}
+			return WRITE_FENCED.submit(connection.async(), ScriptOutputType.MULTI, scriptKeys.toArray(String[]::new),
+					args.toArray(String[]::new));
+		}
+
+	}
+
+	/**
+	 * A price computed in a pass.
+	 *
+	 * @param product the product
+	 * @param inputs the pricing inputs it was computed from, as stored
+	 * @param revision the revision of the category's entries seen before they were
+	 * listed, or {@code null} when the price is checked against its category entry
+	 * @param demand the demand factors it was computed with
+	 * @param price the encoded price
+	 */
+	private record Priced(Product product, String inputs, String revision, DemandFactors demand, String price) {
+
+		boolean sameGroup(Priced other) {
+			return this.product.category().equals(other.product.category())
+					&& Objects.equals(this.revision, other.revision);
+		}
+
+		/** The same price, checked against its category entry when written. */
+		Priced checked() {
+			return new Priced(this.product, this.inputs, null, this.demand, this.price);
 		}
 
 	}
@@ -628,14 +714,14 @@ public class Recalculator {
 	 * A batch's write in flight.
 	 *
 	 * @param size the products the batch covered
-	 * @param sent the prices sent (changed ones)
-	 * @param written the number of prices written, or -1 when fenced out
+	 * @param write what was sent
+	 * @param reply the script's reply
 	 * @param span the batch's span
 	 */
-	private record PendingWrite(long size, long sent, CompletableFuture<Long> written, Span span) {
+	private record PendingWrite(long size, FencedWrite write, CompletableFuture<List<Object>> reply, Span span) {
 
 		boolean isDone() {
-			return this.written.isDone();
+			return this.reply.isDone();
 		}
 
 	}

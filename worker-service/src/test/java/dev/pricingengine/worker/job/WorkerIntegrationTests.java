@@ -220,17 +220,17 @@ class WorkerIntegrationTests {
 	@Test
 	void aWriterWithAnOlderFencingTokenIsRefused() {
 		LuaScript write = LuaScript.fromClasspath("scripts/write-prices-fenced.lua");
-		String[] keys = { fence(), fenceRejections(), this.keys.category("C-1"), this.keys.price("C-1-P0"),
-				this.keys.price("C-1-P1") };
-		String[] inputs = { "2", "C-1-P0", "C-1-P1", ProductCodec.toInputs(this.catalog.get("C-1-P0")),
+		String[] keys = { fence(), fenceRejections(), this.keys.catalogRevisions(), this.keys.category("C-1"),
+				this.keys.price("C-1-P0"), this.keys.price("C-1-P1") };
+		String[] inputs = { "i", "2", "C-1-P0", "C-1-P1", ProductCodec.toInputs(this.catalog.get("C-1-P0")),
 				ProductCodec.toInputs(this.catalog.get("C-1-P1")) };
-		Long newer = write.call(redis(), ScriptOutputType.INTEGER, keys,
+		List<Long> newer = write.call(redis(), ScriptOutputType.MULTI, keys,
 				concat("9", inputs, "12.00|10.00|0|9", "13.00|10.00|0|9"));
-		Long stale = write.call(redis(), ScriptOutputType.INTEGER, keys,
+		List<Long> stale = write.call(redis(), ScriptOutputType.MULTI, keys,
 				concat("5", inputs, "11.00|10.00|0|5", "11.00|10.00|0|5"));
-		assertThat(newer).isEqualTo(2);
-		assertThat(stale).isEqualTo(-1);
-		assertThat(redis().mget(keys[3], keys[4])).extracting(KeyValue::getValue)
+		assertThat(newer).containsExactly(2L);
+		assertThat(stale).containsExactly(-1L);
+		assertThat(redis().mget(keys[4], keys[5])).extracting(KeyValue::getValue)
 			.containsExactly("12.00|10.00|0|9", "13.00|10.00|0|9");
 		assertThat(redis().get(fenceRejections())).as("refused writes, counted").isEqualTo("1");
 		assertThatExceptionOfType(FencedOutException.class).isThrownBy(
@@ -376,9 +376,9 @@ class WorkerIntegrationTests {
 	 * A catalog import that replaces products' inputs while a pass recalculates their
 	 * category: no price computed from the replaced inputs may be stored. The test
 	 * changes inputs the way {@code apply-catalog-import.lua} does (product hash, its
-	 * category entry, the cached price dropped, in one transaction) and keeps its own
-	 * record of every product's newest inputs, which the stored prices are checked
-	 * against.
+	 * category entry, the cached price dropped, the category's revision bumped, in one
+	 * transaction) and keeps its own record of every product's newest inputs, which the
+	 * stored prices are checked against.
 	 */
 	@Test
 	void aCatalogChangeDuringARecalculationNeverLeavesAPriceFromReplacedInputs() throws Exception {
@@ -392,6 +392,7 @@ class WorkerIntegrationTests {
 			record.put(product.id(), product);
 		}
 		redis().hset(this.keys.market(), "category:" + category, "1.30");
+		double replacedBefore = counter("pricing.worker.replaced.inputs");
 		AtomicBoolean passing = new AtomicBoolean(true);
 		AtomicInteger replaced = new AtomicInteger();
 		Thread importer = new Thread(() -> {
@@ -408,6 +409,7 @@ class WorkerIntegrationTests {
 					redis.hincrby(this.keys.product(id), "rev", 1);
 					redis.hset(this.keys.category(category), id, ProductCodec.toInputs(product));
 					redis.del(this.keys.price(id));
+					redis.hincrby(this.keys.catalogRevisions(), category, 1);
 					redis.exec();
 					record.put(id, product);
 					replaced.incrementAndGet();
@@ -437,6 +439,9 @@ class WorkerIntegrationTests {
 			}
 		}
 		assertThat(wrong).as("prices computed from replaced inputs (of %d replacements)", replaced.get()).isEmpty();
+		assertThat(counter("pricing.worker.replaced.inputs") - replacedBefore)
+			.as("prices not written because their inputs were replaced after they were listed")
+			.isPositive();
 	}
 
 	private static String[] concat(String token, String[] group, String... prices) {
