@@ -32,8 +32,6 @@ import dev.pricingengine.system.ChaosHistory.Imported;
 import dev.pricingengine.system.ChaosHistory.Outcome;
 import dev.pricingengine.system.ChaosHistory.Published;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.ScanArgs;
-import io.lettuce.core.ScanIterator;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import org.junit.jupiter.api.Test;
