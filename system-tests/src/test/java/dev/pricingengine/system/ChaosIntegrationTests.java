@@ -688,6 +688,7 @@ class ChaosIntegrationTests {
 		report.marketState(redis.hgetall("pricing:market"));
 		report.catalogAndPrices(connection);
 		Set<String> served = new HashSet<>(this.hot);
+		served.addAll(report.droppedByImports);
 		Random sample = new Random(SEED + 2);
 		for (int i = 0; i < SERVED_SAMPLE; i++) {
 			served.add(ChaosCatalog.id(sample.nextInt(PRODUCTS)));
