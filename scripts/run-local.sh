@@ -16,7 +16,9 @@
 #                   with _ for - (REDIS_URL_WORKER_1, REDIS_URL_API_2, ...): to route one replica
 #                   through a proxy (the chaos suite partitions services from Redis so).
 #   JAVA_OPTS       extra JVM options for every service, after its defaults in <module>/jvm.options
-#                   (heap size and collector; the last of two settings of an option wins).
+#                   (heap size and collector; the last of two settings of an option wins, and a
+#                   collector selected here, -XX:+UseParallelGC, replaces the default one).
+#                   Each service's JVM is started by scripts/java-service.sh, as in the image.
 #   MALLOC_ARENA_MAX  glibc malloc arenas per JVM (default 2: less resident memory).
 #   RUN_DIR         where logs and the extracted Redis binary go (default .run-local/).
 #   LISTENERS, WORKERS  how many of each to start (default 2 each).
@@ -41,7 +43,6 @@ REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
 LOCAL_REDIS=${LOCAL_REDIS:-auto}
 API_PORT=${API_PORT:-8080}
 APIS=${APIS:-1}
-JAVA_OPTS=${JAVA_OPTS:-}
 export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
 RUN_DIR=${RUN_DIR:-$ROOT/.run-local}
 LISTENERS=${LISTENERS:-2}
@@ -210,9 +211,9 @@ launch() {
   fi
   local own_url # REDIS_URL_<NAME>, this service's own Redis URL if set
   own_url="REDIS_URL_$(printf '%s' "$name" | tr 'a-z-' 'A-Z_')"
-  # shellcheck disable=SC2086 # JAVA_OPTS holds several options
+  # java-service.sh execs the JVM (as nice and env do): $! is the JVM's pid
   ${priority[@]+"${priority[@]}"} env "${tracing[@]}" REDIS_URL="${!own_url:-$REDIS_URL}" PORT="$port" \
-    java -javaagent:"$(agent_of "$module")" @"$ROOT/$module/jvm.options" $JAVA_OPTS -jar "$(jar_of "$module")" \
+    "$ROOT/scripts/java-service.sh" "$(agent_of "$module")" "$ROOT/$module/jvm.options" -jar "$(jar_of "$module")" \
     >>"$RUN_DIR/logs/$name.log" 2>&1 &
   LAUNCHED_PID=$!
   LAUNCHED_AT=$SECONDS
