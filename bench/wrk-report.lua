@@ -1,6 +1,8 @@
 -- wrk script for the read-path benchmark: cycles over PRODUCTS price ids (or asks the constant
 -- endpoint), checks every answer and prints one machine-readable RESULT line.
 --   TARGET=prices (default): GET /api/v1/prices/P-<i>, expects "source":"cache"
+--   TARGET=price-post:       POST /api/v1/price with the prototype's body for P-<i>, expects
+--                            "source":"cache"
 --   TARGET=ping:             GET /api/v1/ping, expects "status":"ok"
 local target = os.getenv("TARGET") or "prices"
 local products = tonumber(os.getenv("PRODUCTS") or "10000")
@@ -22,6 +24,10 @@ function request()
     return wrk.format("GET", "/api/v1/ping")
   end
   next_id = next_id % products + 1
+  if target == "price-post" then
+    return wrk.format("POST", "/api/v1/price", { ["Content-Type"] = "application/json" },
+      '{"product_id":"P-' .. next_id .. '","user_location":"NY","is_prime_member":true}')
+  end
   return wrk.format("GET", "/api/v1/prices/P-" .. next_id)
 end
 
