@@ -50,8 +50,7 @@ class EventPublisher {
 	Mono<Published> publish(MarketEvent event) {
 		RedisReactiveCommands<String, String> redis = this.redisConnection.connection().reactive();
 		return redis.incr(this.keys.eventSequence()).flatMap((sequence) -> {
-			EventEnvelope unsent = new EventEnvelope(UUID.randomUUID().toString(), sequence, event, Instant.now(), null,
-					null);
+			EventEnvelope unsent = new EventEnvelope(UUID.randomUUID().toString(), sequence, event, Instant.now());
 			Span span = MessageTracing.startSend("publish", this.keys.eventsChannel(), unsent);
 			EventEnvelope envelope = MessageTracing.sentBy(unsent, span);
 			String[] scriptKeys = { this.keys.unbridgedEvents(), this.keys.unbridgedEnvelopes() };

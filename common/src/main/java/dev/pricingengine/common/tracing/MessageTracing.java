@@ -1,7 +1,6 @@
 package dev.pricingengine.common.tracing;
 
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 import dev.pricingengine.common.event.EventEnvelope;
@@ -12,16 +11,18 @@ import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.context.propagation.TextMapPropagator;
 
 /**
- * Carries trace context across the hops OpenTelemetry's agent cannot see — Redis Pub/Sub
- * and the job stream — in the event envelope ({@code traceparent}, {@code tracestate},
- * W3C Trace Context), and makes the messaging spans of those hops (semantic conventions
- * for messaging). Spans go to {@link GlobalOpenTelemetry}: the Java agent's SDK when it
- * is attached, a no-op otherwise.
+ * Carries trace context and baggage across the hops OpenTelemetry's agent cannot see —
+ * Redis Pub/Sub and the job stream — in the event envelope, and makes the messaging spans
+ * of those hops (semantic conventions for messaging). Spans go to
+ * {@link GlobalOpenTelemetry}, and the envelope's trace context is written and read with
+ * its propagators: the Java agent's SDK and its configured propagators
+ * ({@code otel.propagators}, W3C Trace Context and Baggage by default) when it is
+ * attached; without it, a no-op that records, injects and extracts nothing.
  */
 public final class MessageTracing {
 
@@ -49,19 +50,12 @@ public final class MessageTracing {
 
 		@Override
 		public Iterable<String> keys(EventEnvelope envelope) {
-			return List.of("traceparent", "tracestate");
+			return envelope.traceContext().keySet();
 		}
 
 		@Override
 		public String get(EventEnvelope envelope, String key) {
-			if (envelope == null) {
-				return null;
-			}
-			return switch (key) {
-				case "traceparent" -> envelope.traceparent();
-				case "tracestate" -> envelope.tracestate();
-				default -> null;
-			};
+			return (envelope != null) ? envelope.traceContext().get(key) : null;
 		}
 
 	};
@@ -100,24 +94,29 @@ public final class MessageTracing {
 	/**
 	 * Starts the CONSUMER span of processing a received event, a child of the span that
 	 * sent it (from the envelope's trace context), or a new trace when it carries none.
+	 * The event is to be processed in the context returned, current: it holds the
+	 * sender's baggage too.
 	 * @param destination channel or stream it came from
 	 * @param envelope the event
-	 * @return the started span
+	 * @return the sender's context with the started span in it (end it:
+	 * {@link Span#fromContext(Context)})
 	 */
-	public static Span startProcess(String destination, EventEnvelope envelope) {
-		return event(messaging("process " + destination, SpanKind.CONSUMER, "process", "process", destination,
+	public static Context startProcess(String destination, EventEnvelope envelope) {
+		Context sender = senderContext(envelope);
+		Span span = event(messaging("process " + destination, SpanKind.CONSUMER, "process", "process", destination,
 				envelope.eventId()), envelope)
-			.setParent(senderContext(envelope))
+			.setParent(sender)
 			.startSpan();
+		return sender.with(span);
 	}
 
 	/**
-	 * The context of the span that sent an event.
+	 * The context an event was sent in, as far as the configured propagators carry it.
 	 * @param envelope the event
-	 * @return a context holding the sender's span, or the root context
+	 * @return a context holding the sender's span and baggage, or the root context
 	 */
 	public static Context senderContext(EventEnvelope envelope) {
-		return W3CTraceContextPropagator.getInstance().extract(Context.root(), envelope, ENVELOPE);
+		return propagator().extract(Context.root(), envelope, ENVELOPE);
 	}
 
 	/**
@@ -130,17 +129,17 @@ public final class MessageTracing {
 	}
 
 	/**
-	 * The envelope as sent within a span: carrying that span's trace context.
+	 * The envelope as sent within a span: carrying what the configured propagators inject
+	 * of that span and the current context's baggage.
 	 * @param envelope the event
 	 * @param sender the sending span
-	 * @return the envelope with {@code traceparent} and {@code tracestate} of the span
+	 * @return the envelope with the trace context of the span
 	 */
 	public static EventEnvelope sentBy(EventEnvelope envelope, Span sender) {
 		Map<String, String> carrier = new HashMap<>();
-		W3CTraceContextPropagator.getInstance()
-			.inject(Context.root().with(sender), carrier, (map, key, value) -> map.put(key, value));
+		propagator().inject(Context.current().with(sender), carrier, Map::put);
 		return new EventEnvelope(envelope.eventId(), envelope.sequence(), envelope.event(), envelope.publishedAt(),
-				carrier.get("traceparent"), carrier.get("tracestate"));
+				carrier);
 	}
 
 	/**
@@ -151,6 +150,10 @@ public final class MessageTracing {
 	public static String traceId(Span span) {
 		SpanContext context = span.getSpanContext();
 		return context.isValid() ? context.getTraceId() : null;
+	}
+
+	private static TextMapPropagator propagator() {
+		return GlobalOpenTelemetry.getPropagators().getTextMapPropagator();
 	}
 
 	private static SpanBuilder messaging(String name, SpanKind kind, String operationType, String operationName,

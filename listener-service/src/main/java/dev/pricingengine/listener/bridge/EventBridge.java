@@ -26,6 +26,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -139,16 +140,17 @@ class EventBridge implements SmartLifecycle {
 
 	private void bridge(EventEnvelope envelope, Counter bridgedCount) {
 		String eventId = envelope.eventId();
-		Span received = MessageTracing.startProcess(this.keys.eventsChannel(), envelope);
+		Context processing = MessageTracing.startProcess(this.keys.eventsChannel(), envelope);
+		Span received = Span.fromContext(processing);
 		Span enqueue;
 		EventEnvelope forwarded;
-		try (Scope scope = received.makeCurrent()) {
+		try (Scope scope = processing.makeCurrent()) {
 			enqueue = MessageTracing.startSend("send", this.keys.jobStream(), envelope);
 			forwarded = MessageTracing.sentBy(envelope, enqueue);
 		}
 		String[] scriptKeys = { this.keys.eventBridged(eventId), this.keys.jobStream(), this.keys.job(eventId),
 				this.keys.unbridgedEvents(), this.keys.unbridgedEnvelopes() };
-		try (Scope scope = enqueue.makeCurrent()) {
+		try (Scope scope = processing.with(enqueue).makeCurrent()) {
 			BRIDGE
 				.<String>run(this.redisConnection.connection().reactive(), ScriptOutputType.VALUE, scriptKeys,
 						EnvelopeCodec.encode(forwarded), eventId, String.valueOf(envelope.sequence()),

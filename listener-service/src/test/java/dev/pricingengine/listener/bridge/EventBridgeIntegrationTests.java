@@ -19,6 +19,12 @@ import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.context.propagation.TextMapPropagator;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -133,6 +139,37 @@ class EventBridgeIntegrationTests {
 		assertThat(redis().hexists(this.keys.unbridgedEnvelopes(), malformedKept.eventId())).isFalse();
 	}
 
+	/**
+	 * The listener forwards what it received in the context it processes the event in:
+	 * the publisher's trace and baggage, as the configured propagators carry them (here
+	 * W3C Trace Context and Baggage, with the API's no-op tracer, which passes the
+	 * received span context on).
+	 */
+	@Test
+	void forwardsThePublishersTraceAndBaggageOntoTheJobStream() {
+		GlobalOpenTelemetry.resetForTest();
+		GlobalOpenTelemetry.set(OpenTelemetry.propagating(ContextPropagators.create(TextMapPropagator
+			.composite(W3CTraceContextPropagator.getInstance(), W3CBaggagePropagator.getInstance()))));
+		try {
+			String traceId = "0af7651916cd43dd8448eb211c80319c";
+			EventEnvelope published = new EventEnvelope(UUID.randomUUID().toString(), 42, MarketEvent.RECALCULATE,
+					Instant.now(),
+					Map.of("traceparent", "00-" + traceId + "-b7ad6b7169203331-01", "baggage", "tenant=acme"));
+			assertThat(redis().publish(this.keys.eventsChannel(), EnvelopeCodec.encode(published))).isEqualTo(1);
+
+			await().atMost(Duration.ofSeconds(5))
+				.untilAsserted(() -> assertThat(redis().hget(this.keys.job(published.eventId()), "state"))
+					.isEqualTo("QUEUED"));
+			Map<String, String> job = redis().hgetall(this.keys.job(published.eventId()));
+			assertThat(job).containsEntry("trace_id", traceId);
+			assertThat(EnvelopeCodec.decode(job.get("envelope")).traceContext()).containsEntry("baggage", "tenant=acme")
+				.hasEntrySatisfying("traceparent", (traceparent) -> assertThat(traceparent).contains(traceId));
+		}
+		finally {
+			GlobalOpenTelemetry.resetForTest();
+		}
+	}
+
 	/** What the API's publish script keeps of an event it published. */
 	private void keepUnbridged(String eventId, String json, long publishedAtMillis) {
 		redis().zadd(this.keys.unbridgedEvents(), publishedAtMillis, eventId);
@@ -178,7 +215,7 @@ class EventBridgeIntegrationTests {
 	}
 
 	private static EventEnvelope envelope(MarketEvent event) {
-		return new EventEnvelope(UUID.randomUUID().toString(), 42, event, Instant.now(), null, null);
+		return new EventEnvelope(UUID.randomUUID().toString(), 42, event, Instant.now());
 	}
 
 	private long count(String outcome) {

@@ -29,6 +29,7 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import org.redisson.api.RFencedLock;
 import org.redisson.api.RedissonClient;
@@ -131,8 +132,9 @@ class JobProcessor {
 			deadLetter(eventId, entry.get("envelope"), "malformed", "Malformed job: " + ex.getMessage(), 1);
 			return;
 		}
-		Span span = MessageTracing.startProcess(this.keys.jobStream(), envelope);
-		try (Scope scope = span.makeCurrent()) {
+		Context processing = MessageTracing.startProcess(this.keys.jobStream(), envelope);
+		Span span = Span.fromContext(processing);
+		try (Scope scope = processing.makeCurrent()) {
 			long enqueuedAt = Long.parseLong(entryId.substring(0, entryId.indexOf('-')));
 			long queueWait = Math.max(0, RedisClock.millis(this.redisConnection.connection().sync()) - enqueuedAt);
 			span.setAttribute(QUEUE_WAIT, queueWait);

@@ -233,8 +233,7 @@ class JobStreamConsumerIntegrationTests {
 
 	/** What the listener does for an event: a stream entry and a QUEUED status. */
 	private String enqueue(MarketEvent event) {
-		EventEnvelope envelope = new EventEnvelope(UUID.randomUUID().toString(), this.sequence++, event, Instant.now(),
-				null, null);
+		EventEnvelope envelope = new EventEnvelope(UUID.randomUUID().toString(), this.sequence++, event, Instant.now());
 		String json = EnvelopeCodec.encode(envelope);
 		redis().hset(this.keys.job(envelope.eventId()), Map.of("state", "QUEUED", "envelope", json, "sequence",
 				String.valueOf(envelope.sequence()), "attempts", "0"));

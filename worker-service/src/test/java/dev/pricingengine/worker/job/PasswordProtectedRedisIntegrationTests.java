@@ -68,7 +68,7 @@ class PasswordProtectedRedisIntegrationTests {
 		redis.hset(this.keys.category(product.category()), product.id(), ProductCodec.toInputs(product));
 		redis.sadd(this.keys.categories(), product.category());
 		EventEnvelope envelope = new EventEnvelope(UUID.randomUUID().toString(), 1, MarketEvent.RECALCULATE,
-				Instant.now(), null, null);
+				Instant.now());
 		String json = EnvelopeCodec.encode(envelope);
 		redis.hset(this.keys.job(envelope.eventId()), Map.of("state", "QUEUED", "envelope", json, "sequence", "1"));
 		redis.xadd(this.keys.jobStream(), Map.of("event_id", envelope.eventId(), "envelope", json));

@@ -584,8 +584,7 @@ class WorkerIntegrationTests {
 	 * for that consumer.
 	 */
 	private String enqueueDeliveredTo(String deadConsumer, MarketEvent event, int redeliveries) {
-		EventEnvelope envelope = new EventEnvelope(UUID.randomUUID().toString(), ++this.sequence, event, Instant.now(),
-				null, null);
+		EventEnvelope envelope = new EventEnvelope(UUID.randomUUID().toString(), ++this.sequence, event, Instant.now());
 		String json = EnvelopeCodec.encode(envelope);
 		redis().hset(this.keys.job(envelope.eventId()), Map.of("state", "QUEUED", "envelope", json, "sequence",
 				String.valueOf(envelope.sequence()), "attempts", "0"));
@@ -641,8 +640,7 @@ class WorkerIntegrationTests {
 
 	/** What the listener does for an event: a stream entry and a QUEUED status. */
 	private String enqueue(MarketEvent event, long sequence) {
-		EventEnvelope envelope = new EventEnvelope(UUID.randomUUID().toString(), sequence, event, Instant.now(), null,
-				null);
+		EventEnvelope envelope = new EventEnvelope(UUID.randomUUID().toString(), sequence, event, Instant.now());
 		String json = EnvelopeCodec.encode(envelope);
 		redis().hset(this.keys.job(envelope.eventId()),
 				Map.of("state", "QUEUED", "envelope", json, "sequence", String.valueOf(sequence), "attempts", "0"));
