@@ -201,6 +201,11 @@ launch() {
   local module=$1 name=$2 port=$3
   local -a tracing=("OTEL_SERVICE_NAME=$module"
     "OTEL_JAVAAGENT_CONFIGURATION_FILE=${OTEL_JAVAAGENT_CONFIGURATION_FILE:-$ROOT/otel-agent.properties}") priority=()
+  if [[ $module == api-service ]]; then
+    # without the Reactor instrumentation (otel-agent.properties) a Redis command sent after
+    # another's reply would start a trace of its own; the API's traces are its requests' spans
+    tracing+=("OTEL_INSTRUMENTATION_LETTUCE_ENABLED=${OTEL_INSTRUMENTATION_LETTUCE_ENABLED:-false}")
+  fi
   if [[ $module == worker-service ]]; then
     # recalculation is batch work: on a shared machine it yields the CPU to the read path
     priority=(nice -n "$WORKER_NICE")

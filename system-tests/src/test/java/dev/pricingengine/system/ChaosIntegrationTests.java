@@ -509,7 +509,8 @@ class ChaosIntegrationTests {
 	private Holding catchEarlyInAFullPass(LocalStack stack, RedisCommands<String, String> redis) {
 		for (int attempt = 0; attempt < 5; attempt++) {
 			this.quiet.set(true);
-			// the previous fault may have left a whole pass (and the events coalesced on it) to
+			// the previous fault may have left a whole pass (and the events coalesced on
+			// it) to
 			// finish, slower on a loaded machine
 			await("the lock is free").atMost(Duration.ofMinutes(3))
 				.pollInterval(Duration.ofMillis(100))

@@ -3,6 +3,7 @@ package dev.pricingengine.api.event;
 import java.time.Instant;
 import java.util.UUID;
 
+import dev.pricingengine.api.system.RequestTraceContext;
 import dev.pricingengine.common.event.EnvelopeCodec;
 import dev.pricingengine.common.event.EventEnvelope;
 import dev.pricingengine.common.event.MarketEvent;
@@ -17,16 +18,17 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
 import reactor.core.publisher.Mono;
 
 import org.springframework.stereotype.Component;
 
 /**
- * Numbers an event ({@code INCR}) and publishes its envelope in a PRODUCER span whose
- * trace context the envelope carries; {@code PUBLISH} reports how many listeners received
- * it. The same script keeps the envelope until a listener has bridged it
- * ({@code publish-event.lua}), so an accepted event survives the death of every listener
- * that received it.
+ * Numbers an event ({@code INCR}) and publishes its envelope in a PRODUCER span, a child
+ * of the request's span ({@link RequestTraceContext}), whose trace context the envelope
+ * carries; {@code PUBLISH} reports how many listeners received it. The same script keeps
+ * the envelope until a listener has bridged it ({@code publish-event.lua}), so an
+ * accepted event survives the death of every listener that received it.
  */
 @Component
 class EventPublisher {
@@ -49,23 +51,28 @@ class EventPublisher {
 
 	Mono<Published> publish(MarketEvent event) {
 		RedisReactiveCommands<String, String> redis = this.redisConnection.connection().reactive();
-		return redis.incr(this.keys.eventSequence()).flatMap((sequence) -> {
-			EventEnvelope unsent = new EventEnvelope(UUID.randomUUID().toString(), sequence, event, Instant.now());
-			Span span = MessageTracing.startSend("publish", this.keys.eventsChannel(), unsent);
-			EventEnvelope envelope = MessageTracing.sentBy(unsent, span);
-			String[] scriptKeys = { this.keys.unbridgedEvents(), this.keys.unbridgedEnvelopes() };
-			return PUBLISH
-				.<Long>run(redis, ScriptOutputType.INTEGER, scriptKeys, this.keys.eventsChannel(),
-						EnvelopeCodec.encode(envelope), envelope.eventId())
-				.next()
-				.doOnNext((receivers) -> {
-					span.setAttribute(RECEIVERS, receivers);
-					count(event, (receivers > 0) ? "accepted" : "no_listener");
-				})
-				.doOnError((ex) -> span.recordException(ex).setStatus(StatusCode.ERROR))
-				.doFinally((signal) -> span.end())
-				.map((receivers) -> new Published(envelope, receivers));
-		});
+		return RequestTraceContext.current()
+			.flatMap((request) -> redis.incr(this.keys.eventSequence())
+				.flatMap((sequence) -> send(redis, event, sequence, request)));
+	}
+
+	private Mono<Published> send(RedisReactiveCommands<String, String> redis, MarketEvent event, long sequence,
+			Context request) {
+		EventEnvelope unsent = new EventEnvelope(UUID.randomUUID().toString(), sequence, event, Instant.now());
+		Span span = MessageTracing.startSend("publish", this.keys.eventsChannel(), unsent, request);
+		EventEnvelope envelope = MessageTracing.sentBy(unsent, request.with(span));
+		String[] scriptKeys = { this.keys.unbridgedEvents(), this.keys.unbridgedEnvelopes() };
+		return PUBLISH
+			.<Long>run(redis, ScriptOutputType.INTEGER, scriptKeys, this.keys.eventsChannel(),
+					EnvelopeCodec.encode(envelope), envelope.eventId())
+			.next()
+			.doOnNext((receivers) -> {
+				span.setAttribute(RECEIVERS, receivers);
+				count(event, (receivers > 0) ? "accepted" : "no_listener");
+			})
+			.doOnError((ex) -> span.recordException(ex).setStatus(StatusCode.ERROR))
+			.doFinally((signal) -> span.end())
+			.map((receivers) -> new Published(envelope, receivers));
 	}
 
 	private void count(MarketEvent event, String outcome) {

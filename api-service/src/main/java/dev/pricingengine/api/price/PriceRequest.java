@@ -5,7 +5,8 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 
 /**
- * Body of the prototype-compatible {@code POST /api/v1/price}.
+ * Body of the prototype-compatible {@code POST /api/v1/price}. The constraints document
+ * it (the OpenAPI schema); {@code PriceController} checks them with precompiled patterns.
  *
  * @param productId the product
  * @param userLocation the caller's location, for example {@code NY}

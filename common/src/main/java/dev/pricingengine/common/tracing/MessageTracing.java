@@ -75,8 +75,22 @@ public final class MessageTracing {
 	 * @return the started span
 	 */
 	public static Span startSend(String operation, String destination, EventEnvelope envelope) {
+		return startSend(operation, destination, envelope, Context.current());
+	}
+
+	/**
+	 * Starts the PRODUCER span of sending an event, a child of the span in the given
+	 * context.
+	 * @param operation the messaging operation's name, for example {@code publish}
+	 * @param destination channel or stream
+	 * @param envelope the event sent
+	 * @param parent the context the event is sent in
+	 * @return the started span
+	 */
+	public static Span startSend(String operation, String destination, EventEnvelope envelope, Context parent) {
 		return event(messaging(operation + " " + destination, SpanKind.PRODUCER, "send", operation, destination,
 				envelope.eventId()), envelope)
+			.setParent(parent)
 			.startSpan();
 	}
 
@@ -129,15 +143,26 @@ public final class MessageTracing {
 	}
 
 	/**
-	 * The envelope as sent within a span: carrying what the configured propagators inject
-	 * of that span and the current context's baggage.
+	 * The envelope as sent within a span of the current context: carrying what the
+	 * configured propagators inject of that span and the current context's baggage.
 	 * @param envelope the event
 	 * @param sender the sending span
 	 * @return the envelope with the trace context of the span
 	 */
 	public static EventEnvelope sentBy(EventEnvelope envelope, Span sender) {
+		return sentBy(envelope, Context.current().with(sender));
+	}
+
+	/**
+	 * The envelope as sent in a context: carrying what the configured propagators inject
+	 * of it (its span, its baggage).
+	 * @param envelope the event
+	 * @param sending the context holding the sending span
+	 * @return the envelope with that trace context
+	 */
+	public static EventEnvelope sentBy(EventEnvelope envelope, Context sending) {
 		Map<String, String> carrier = new HashMap<>();
-		propagator().inject(Context.current().with(sender), carrier, Map::put);
+		propagator().inject(sending, carrier, Map::put);
 		return new EventEnvelope(envelope.eventId(), envelope.sequence(), envelope.event(), envelope.publishedAt(),
 				carrier);
 	}
