@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Read-path benchmark of what ships (a command to run, not a test). The whole stack runs through
 # scripts/run-local.sh with its defaults (the OpenTelemetry agent on, <module>/jvm.options, two
-# listeners, two workers) against the Redis on 127.0.0.1:6379 under a fresh key prefix; beside its
+# listeners, two workers), its agents exporting traces over OTLP to bench/OtlpSink.java (standing in
+# for a collector), against the Redis on 127.0.0.1:6379 under a fresh key prefix; beside its
 # API a second API runs on the same Redis and catalog as the raw-throughput baseline: the agent
 # off and JAVA_OPTS="$RAW_JAVA_OPTS" (default -XX:TieredStopAtLevel=4 -Xmx256m). Interleaved, RUNS
 # times, against each API:
@@ -14,33 +15,47 @@
 # (bench/Staleness.java). Prints medians, ranges, each API's CPU time per request and resident
 # memory, and the ratios against their targets.
 #
-# Environment: CONNECTIONS (64), DURATION (10s), WARMUP (15s), RUNS (3), PRODUCTS (10000),
+# Environment: CONNECTIONS (64), DURATION (10s), WARMUP (30s: the JIT settles after ~40 s of load), RUNS (3), PRODUCTS (10000),
 # REDIS_REQUESTS (1000000), API_PORT (18080; the stack's listeners and workers take the ports
-# after it), RAW_PORT (API_PORT + 20), RAW_JAVA_OPTS.
+# after it), RAW_PORT (API_PORT + 20), OTLP_PORT (API_PORT + 30), RAW_JAVA_OPTS.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CONNECTIONS=${CONNECTIONS:-64}
 DURATION=${DURATION:-10s}
-WARMUP=${WARMUP:-15s}
+WARMUP=${WARMUP:-30s}
 RUNS=${RUNS:-3}
 PRODUCTS=${PRODUCTS:-10000}
 REDIS_REQUESTS=${REDIS_REQUESTS:-1000000}
 API_PORT=${API_PORT:-18080}
 RAW_PORT=${RAW_PORT:-$((API_PORT + 20))}
+OTLP_PORT=${OTLP_PORT:-$((API_PORT + 30))}
 RAW_JAVA_OPTS=${RAW_JAVA_OPTS:--XX:TieredStopAtLevel=4 -Xmx256m}
 # the prototype's best on its own request (POST /api/v1/price, cache hits, 4 worker processes),
 # measured on this machine kind beside the shipped stack (issue 13); it cannot run here
 PROTOTYPE_POST_RPS=4575
 RAW_PID=""
+SINK_PID=""
 # shellcheck source=bench/stack.sh
 source "$ROOT/bench/stack.sh" wrk redis-benchmark
-bench_cleanup() { [[ -n $RAW_PID ]] && kill "$RAW_PID" 2>/dev/null && wait "$RAW_PID" 2>/dev/null; }
+bench_cleanup() {
+  [[ -n $RAW_PID ]] && kill "$RAW_PID" 2>/dev/null && wait "$RAW_PID" 2>/dev/null
+  [[ -n $SINK_PID ]] && kill "$SINK_PID" 2>/dev/null && wait "$SINK_PID" 2>/dev/null
+}
+
+log "starting an OTLP sink on $OTLP_PORT for the agents' traces"
+java "$ROOT/bench/OtlpSink.java" "$OTLP_PORT" >"$WORK/otlp-sink.log" 2>&1 &
+SINK_PID=$!
+for _ in $(seq 1 60); do
+  grep -q listening "$WORK/otlp-sink.log" && break
+  kill -0 "$SINK_PID" 2>/dev/null || { cat "$WORK/otlp-sink.log" >&2; exit 1; }
+  sleep 0.5
+done
 
 log "starting the stack as shipped (prefix $PREFIX, demo catalog of $PRODUCTS products, API on $API_PORT)"
-start_stack PRICING_CATALOG_DEMO_SIZE="$PRODUCTS"
+start_stack PRICING_CATALOG_DEMO_SIZE="$PRODUCTS" OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$OTLP_PORT"
 SHIPPED_PID=$(for pid in $(pgrep -P "$STACK_PID" java); do
-  grep -q 'api-service' "/proc/$pid/cmdline" && echo "$pid"
+  if grep -q 'api-service' "/proc/$pid/cmdline"; then echo "$pid"; fi
 done)
 [[ -n $SHIPPED_PID ]] || { echo "bench: the stack's API process not found" >&2; exit 1; }
 
@@ -171,3 +186,7 @@ echo "RATIO shipped POST hit / the prototype's best ($PROTOTYPE_POST_RPS req/s):
 
 log "measuring the staleness window of the shipped API's in-memory tier"
 java "$ROOT/bench/Staleness.java" "$API_PORT" 127.0.0.1 6379 "$PREFIX" 200
+kill "$SINK_PID"
+wait "$SINK_PID" 2>/dev/null || true # its exit status is SIGTERM's
+SINK_PID=""
+echo "TRACES exported by the stack's agents during the benchmark: $(grep OTLP_SINK "$WORK/otlp-sink.log" | cut -d' ' -f2-)"
