@@ -2,7 +2,7 @@
 # One image per service: docker build --build-arg SERVICE=api-service|listener-service|worker-service .
 # Build with the Maven wrapper, then run the Spring Boot layered jar as a non-root user on a JRE,
 # started by scripts/java-service.sh as scripts/run-local.sh starts it: the OpenTelemetry Java
-# agent (copied by the build) on the command line, the service's jvm.options, then JAVA_OPTS.
+# agent (copied by the build, with our extension of it) on the command line, the service's jvm.options, then JAVA_OPTS.
 
 FROM eclipse-temurin:17.0.20_8-jdk-noble AS build
 ARG SERVICE
@@ -10,6 +10,7 @@ WORKDIR /workspace
 COPY mvnw pom.xml ./
 COPY .mvn .mvn
 COPY common common
+COPY tracing-extension tracing-extension
 COPY api-service api-service
 COPY listener-service listener-service
 COPY worker-service worker-service
@@ -20,7 +21,8 @@ RUN --mount=type=cache,target=/root/.m2,sharing=locked \
     ./mvnw --batch-mode --no-transfer-progress package -DskipTests -pl "${SERVICE}" -am \
  && java -Djarmode=tools -jar "${SERVICE}/target/${SERVICE}-"*.jar extract --layers \
       --application-filename app.jar --destination /extracted \
- && mkdir /agent && cp "${SERVICE}/target/agent/opentelemetry-javaagent.jar" /agent/ \
+ && mkdir /agent && cp "${SERVICE}/target/agent/opentelemetry-javaagent.jar" \
+      "${SERVICE}/target/agent/pricing-tracing-extension.jar" /agent/ \
  && mkdir /jvm && cp "${SERVICE}/jvm.options" /jvm/
 
 FROM eclipse-temurin:17.0.20_8-jre-noble
@@ -32,7 +34,8 @@ COPY --from=build /extracted/dependencies/ ./
 COPY --from=build /extracted/spring-boot-loader/ ./
 COPY --from=build /extracted/snapshot-dependencies/ ./
 COPY --from=build /extracted/application/ ./
-COPY --from=build /agent/opentelemetry-javaagent.jar /opt/opentelemetry/opentelemetry-javaagent.jar
+# the agent and, beside it, our extension of it (its sampler), which java-service.sh loads
+COPY --from=build /agent/ /opt/opentelemetry/
 # the service's JVM defaults (heap size, collector) and their launcher, as in scripts/run-local.sh
 COPY --from=build /jvm/jvm.options /app/jvm.options
 COPY --chmod=755 scripts/java-service.sh /app/java-service.sh

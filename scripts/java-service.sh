@@ -4,7 +4,8 @@
 #
 #   java-service.sh AGENT_JAR JVM_OPTIONS [JAVA_ARGUMENT...]
 #
-# AGENT_JAR    the OpenTelemetry Java agent, attached with -javaagent (empty: none). On the
+# AGENT_JAR    the OpenTelemetry Java agent, attached with -javaagent (empty: none), with
+#              pricing-tracing-extension.jar from its directory. On the
 #              command line, not in JAVA_TOOL_OPTIONS: a user's JAVA_TOOL_OPTIONS adds to it
 #              instead of replacing it. OTEL_JAVAAGENT_ENABLED=false still turns it off (the
 #              agent reads it).
@@ -27,6 +28,17 @@ fi
 agent=$1
 defaults_file=$2
 shift 2
+
+# Our extension of the agent, built beside it: the "pricing" sampler otel-agent.properties names
+# (every event's trace, a share of reads). Loaded before any extension the user names.
+if [[ -n $agent ]]; then
+  extension="$(dirname "$agent")/pricing-tracing-extension.jar"
+  if [[ ! -f $extension ]]; then
+    printf '%s: %s is missing (./mvnw package copies it beside the agent)\n' "${0##*/}" "$extension" >&2
+    exit 1
+  fi
+  export OTEL_JAVAAGENT_EXTENSIONS="$extension${OTEL_JAVAAGENT_EXTENSIONS:+,$OTEL_JAVAAGENT_EXTENSIONS}"
+fi
 
 # -XX:+Use<Name>GC for each collector of the JDK (UseGCOverheadLimit and the like select none)
 collector='^-XX:\+Use(Serial|Parallel|G1|Z|Shenandoah|Epsilon)GC$'

@@ -198,8 +198,9 @@ class ContainerStackFilesTests {
 			.contains("-Djarmode=tools")
 			.contains("extract --layers")
 			.contains("target/agent/opentelemetry-javaagent.jar")
-			.contains(
-					"COPY --from=build /agent/opentelemetry-javaagent.jar /opt/opentelemetry/opentelemetry-javaagent.jar")
+			.contains("target/agent/pricing-tracing-extension.jar")
+			.contains("COPY tracing-extension tracing-extension")
+			.contains("COPY --from=build /agent/ /opt/opentelemetry/")
 			.contains("OTEL_SERVICE_NAME=\"${SERVICE}\"")
 			.contains("SPRING_PROFILES_ACTIVE=docker")
 			.contains("cp \"${SERVICE}/jvm.options\" /jvm/")
@@ -210,7 +211,8 @@ class ContainerStackFilesTests {
 		assertThat(LocalStack.REPOSITORY_ROOT.resolve("otel-agent.properties")).as("the agent's defaults")
 			.content()
 			.containsPattern("(?m)^otel.instrumentation.common.default-enabled=false$")
-			.containsPattern("(?m)^otel.instrumentation.opentelemetry-api.enabled=true$");
+			.containsPattern("(?m)^otel.instrumentation.opentelemetry-api.enabled=true$")
+			.containsPattern("(?m)^otel.traces.sampler=pricing$");
 		for (String module : List.of("api-service", "listener-service", "worker-service")) {
 			assertThat(LocalStack.REPOSITORY_ROOT.resolve(module).resolve("jvm.options"))
 				.as("JVM defaults of %s", module)

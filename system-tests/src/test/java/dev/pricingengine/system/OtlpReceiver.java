@@ -48,6 +48,14 @@ final class OtlpReceiver implements AutoCloseable {
 	}
 
 	/**
+	 * Every span received so far.
+	 * @return the spans
+	 */
+	List<ReceivedSpan> spans() {
+		return List.copyOf(this.spans);
+	}
+
+	/**
 	 * The spans of one trace received so far.
 	 * @param traceId the trace's id (hex)
 	 * @return its spans
