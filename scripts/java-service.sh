@@ -5,7 +5,7 @@
 #   java-service.sh AGENT_JAR JVM_OPTIONS [JAVA_ARGUMENT...]
 #
 # AGENT_JAR    the OpenTelemetry Java agent, attached with -javaagent (empty: none), with
-#              pricing-tracing-extension.jar from its directory. On the
+#              pricing-tracing-extension.jar from its directory (see below). On the
 #              command line, not in JAVA_TOOL_OPTIONS: a user's JAVA_TOOL_OPTIONS adds to it
 #              instead of replacing it. OTEL_JAVAAGENT_ENABLED=false still turns it off (the
 #              agent reads it).
@@ -30,22 +30,26 @@ defaults_file=$2
 shift 2
 
 # Our extension of the agent, built beside it: the "pricing" sampler otel-agent.properties names
-# (every event's trace, a share of reads). Loaded before any extension the user names.
+# (every event's trace, a share of reads), loaded before any extension OTEL_JAVAAGENT_EXTENSIONS
+# names (one named with -Dotel.javaagent.extensions replaces it: name it there too). Without it
+# (an agent from elsewhere, a build from before it) every trace is kept instead of none.
 if [[ -n $agent ]]; then
   extension="$(dirname "$agent")/pricing-tracing-extension.jar"
-  if [[ ! -f $extension ]]; then
-    printf '%s: %s is missing (./mvnw package copies it beside the agent)\n' "${0##*/}" "$extension" >&2
-    exit 1
+  if [[ -f $extension ]]; then
+    export OTEL_JAVAAGENT_EXTENSIONS="$extension${OTEL_JAVAAGENT_EXTENSIONS:+,$OTEL_JAVAAGENT_EXTENSIONS}"
+  else
+    printf '%s: no %s beside the agent: tracing every request\n' "${0##*/}" "$extension" >&2
+    export OTEL_TRACES_SAMPLER=${OTEL_TRACES_SAMPLER:-parentbased_always_on}
   fi
-  export OTEL_JAVAAGENT_EXTENSIONS="$extension${OTEL_JAVAAGENT_EXTENSIONS:+,$OTEL_JAVAAGENT_EXTENSIONS}"
 fi
 
 # -XX:+Use<Name>GC for each collector of the JDK (UseGCOverheadLimit and the like select none)
 collector='^-XX:\+Use(Serial|Parallel|G1|Z|Shenandoah|Epsilon)GC$'
 
 # split as an unquoted $JAVA_OPTS would be, without expanding * or ? in an option
-read -r -a java_opts <<<"${JAVA_OPTS:-}"
-read -r -a other_user_options <<<"${JDK_JAVA_OPTIONS:-} ${JAVA_TOOL_OPTIONS:-}"
+# (every line of it: a YAML block can hold several)
+read -r -d '' -a java_opts <<<"${JAVA_OPTS:-}" || true
+read -r -d '' -a other_user_options <<<"${JDK_JAVA_OPTIONS:-} ${JAVA_TOOL_OPTIONS:-}" || true
 user_collector=false
 for option in ${java_opts[@]+"${java_opts[@]}"} ${other_user_options[@]+"${other_user_options[@]}"}; do
   if [[ $option =~ $collector ]]; then

@@ -176,6 +176,8 @@ ensure_built() {
   local module missing=0
   for module in api-service listener-service worker-service; do
     [[ -f $(jar_of "$module") && -f $(agent_of "$module") ]] || missing=1
+    # our extension of the agent (its sampler), copied beside it by the same build
+    [[ -f $(dirname "$(agent_of "$module")")/pricing-tracing-extension.jar ]] || missing=1
   done
   if ((missing)); then
     log "building the service jars (./mvnw package -DskipTests)"

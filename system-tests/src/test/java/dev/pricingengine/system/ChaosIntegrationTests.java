@@ -509,9 +509,7 @@ class ChaosIntegrationTests {
 	private Holding catchEarlyInAFullPass(LocalStack stack, RedisCommands<String, String> redis) {
 		for (int attempt = 0; attempt < 5; attempt++) {
 			this.quiet.set(true);
-			// the previous fault may have left a whole pass (and the events coalesced on
-			// it) to
-			// finish, slower on a loaded machine
+			// a fault may leave a whole pass to finish: slower on a loaded machine
 			await("the lock is free").atMost(Duration.ofMinutes(3))
 				.pollInterval(Duration.ofMillis(100))
 				.until(() -> redis.exists(LOCK) == 0 && redis.hlen(COALESCED) == 0);

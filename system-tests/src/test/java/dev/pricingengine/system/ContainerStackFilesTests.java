@@ -139,6 +139,10 @@ class ContainerStackFilesTests {
 		}
 		assertThat(map(service("worker").get("environment"))).containsEntry("OTEL_INSTRUMENTATION_LETTUCE_ENABLED",
 				"false");
+		assertThat(map(service("api").get("environment"))).as("no Redis command spans without a parent")
+			.containsEntry("OTEL_INSTRUMENTATION_LETTUCE_ENABLED", "false");
+		assertThat(map(service("api").get("environment"))).as("the agents' sampler, passed through")
+			.containsEntry("OTEL_TRACES_SAMPLER", "${OTEL_TRACES_SAMPLER:-pricing}");
 		assertThat(map(map(service("otel-collector").get("depends_on")).get("jaeger"))).containsEntry("condition",
 				"service_healthy");
 		assertThat(list(service("otel-collector").get("volumes")))

@@ -92,17 +92,22 @@ class JavaServiceScriptTests {
 
 	@Test
 	void optionsInJavaOptsComeAfterTheDefaultsAndWin() throws Exception {
-		Run run = run("", "api-service", Map.of("JAVA_OPTS", " -Xmx256m \t-XX:TieredStopAtLevel=4 "), PRINT_FLAGS);
+		Run run = run("", "api-service", Map.of("JAVA_OPTS", " -Xmx200m \t-XX:TieredStopAtLevel=1\n-Xss512k "),
+				PRINT_FLAGS);
 
 		assertThat(run.status()).as(run.output()).isZero();
-		assertThat(run.flags()).containsEntry("MaxHeapSize", String.valueOf(256L * 1024 * 1024))
-			.containsEntry("TieredStopAtLevel", "4");
+		assertThat(run.flags()).containsEntry("MaxHeapSize", String.valueOf(200L * 1024 * 1024))
+			.containsEntry("TieredStopAtLevel", "1")
+			.containsEntry("ThreadStackSize", "512");
 		assertThat(run.collectors()).as("the default collector is kept").containsExactly("UseG1GC");
 	}
 
 	/**
 	 * The agent is on the command line: a caller's {@code JAVA_TOOL_OPTIONS} (where the
-	 * image used to attach it) adds to it instead of silently replacing it.
+	 * image used to attach it) adds to it instead of silently replacing it. The agent
+	 * here has no extension beside it (the services' agents have:
+	 * RunLocalScriptIntegrationTests checks their sampler): it starts, keeping every
+	 * trace, and says so.
 	 */
 	@Test
 	void attachesTheAgentAlongsideTheCallersJavaToolOptions() throws Exception {
@@ -113,7 +118,8 @@ class JavaServiceScriptTests {
 				PRINT_FLAGS);
 
 		assertThat(run.status()).as(run.output()).isZero();
-		assertThat(run.output()).contains(AGENT_BANNER);
+		assertThat(run.output()).contains(AGENT_BANNER)
+			.contains("pricing-tracing-extension.jar beside the agent: tracing every request");
 		assertThat(run.flags()).containsEntry("ThreadStackSize", "2048");
 	}
 

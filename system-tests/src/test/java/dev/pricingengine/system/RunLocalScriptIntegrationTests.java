@@ -46,9 +46,8 @@ class RunLocalScriptIntegrationTests {
 	@Test
 	void runsTheWholeStackServesPricesAndStopsEverythingItStarted(@TempDir Path runDir) throws Exception {
 		try (OtlpReceiver traces = OtlpReceiver.start();
-				// the agents' sampler as shipped (otel-agent.properties), with no share
-				// of reads
-				// traced: which requests are traced is then certain
+				// the agents' sampler as shipped, tracing no read: what is traced is
+				// certain
 				LocalStack stack = LocalStack.start(runDir,
 						Map.of("LOCAL_REDIS", "embedded", "OTEL_EXPORTER_OTLP_ENDPOINT", traces.endpoint(),
 								"OTEL_BSP_SCHEDULE_DELAY", "200", "OTEL_TRACES_SAMPLER_ARG", "0"))) {
@@ -205,18 +204,23 @@ class RunLocalScriptIntegrationTests {
 
 	/**
 	 * The agents' sampler (tracing-extension, loaded by java-service.sh) keeps every
-	 * event's trace but only the configured share of reads (none here) and no health
-	 * check: the reads and the readiness checks above (and run-local.sh's own while the
-	 * stack started) left no span. Each service exports its spans in order, and the
-	 * event's spans, sent after them, have arrived.
+	 * event's trace but only the configured share of reads (none here), no health check
+	 * and no Redis command sent outside any trace (the listeners' sweep, every second):
+	 * the reads and readiness checks above (and run-local.sh's own while the stack
+	 * started) left no span. Each service exports its spans in order, and the event's
+	 * spans, sent after them, have arrived.
 	 */
 	private static void tracesNoReadNorHealthCheck(OtlpReceiver traces) {
-		List<ReceivedSpan> requests = traces.spans().stream().filter((span) -> span.kind().equals("SERVER")).toList();
-		assertThat(requests).as("requests traced")
+		List<ReceivedSpan> spans = traces.spans();
+		assertThat(spans).filteredOn((span) -> span.kind().equals("SERVER"))
+			.as("requests traced")
 			.isNotEmpty()
 			.allSatisfy((span) -> assertThat(span.attributes()).doesNotContainEntry("http.request.method", "GET"))
 			.allSatisfy(
 					(span) -> assertThat(span.attributes().getOrDefault("url.path", "")).doesNotStartWith("/actuator"));
+		assertThat(spans).filteredOn((span) -> span.kind().equals("CLIENT") && span.parentSpanId().isEmpty())
+			.as("client spans outside any trace")
+			.isEmpty();
 	}
 
 	private static ReceivedSpan only(List<ReceivedSpan> trace, String service, String kind, String name) {

@@ -27,7 +27,7 @@ public final class PricingSamplerProvider implements ConfigurableSamplerProvider
 					"otel.traces.sampler.arg of the pricing sampler (the share of read requests traced) must be"
 							+ " between 0 and 1, not " + readRatio);
 		}
-		return Sampler.parentBased(new RequestSampler(readRatio));
+		return new RequestSampler(readRatio);
 	}
 
 	@Override

@@ -53,18 +53,40 @@ class PricingSamplerProviderTests {
 	}
 
 	@ParameterizedTest
-	@ValueSource(strings = { "CONSUMER", "PRODUCER", "INTERNAL", "CLIENT" })
+	@ValueSource(strings = { "CONSUMER", "PRODUCER", "INTERNAL" })
 	void tracesEverySpanWithoutParentThatIsNoRequest(SpanKind kind) {
 		assertThat(sampledShare(sampler("0"), kind, Attributes.empty())).isEqualTo(1.0);
 	}
 
 	@Test
-	void aSpanWithAParentFollowsItsDecision() {
-		Attributes read = request("GET", "/api/v1/prices/P-1");
-		Attributes publish = request("POST", "/api/v1/publish-market-event");
-		assertThat(decision(sampler("0"), withRemoteParent(TraceFlags.getSampled()), read))
+	void doesNotTraceAClientCallMadeOutsideAnyTrace() {
+		assertThat(sampledShare(sampler("1"), SpanKind.CLIENT, Attributes.empty())).isZero();
+		assertThat(decision(sampler("0"), SpanKind.CLIENT, withParent(TraceFlags.getSampled()), Attributes.empty()))
 			.isEqualTo(SamplingDecision.RECORD_AND_SAMPLE);
-		assertThat(decision(sampler("1"), withRemoteParent(TraceFlags.getDefault()), publish))
+	}
+
+	@Test
+	void aReadWhoseCallerDecidedFollowsThatDecision() {
+		Attributes read = request("GET", "/api/v1/prices/P-1");
+		assertThat(decision(sampler("0"), SpanKind.SERVER, withParent(TraceFlags.getSampled()), read))
+			.isEqualTo(SamplingDecision.RECORD_AND_SAMPLE);
+		assertThat(decision(sampler("1"), SpanKind.SERVER, withParent(TraceFlags.getDefault()), read))
+			.isEqualTo(SamplingDecision.DROP);
+	}
+
+	@Test
+	void aPublishedEventIsTracedWhateverItsCallerDecided() {
+		Attributes publish = request("POST", "/api/v1/publish-market-event");
+		assertThat(decision(sampler("0"), SpanKind.SERVER, withParent(TraceFlags.getDefault()), publish))
+			.isEqualTo(SamplingDecision.RECORD_AND_SAMPLE);
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "CONSUMER", "PRODUCER", "INTERNAL", "CLIENT" })
+	void aSpanWithinATraceFollowsItsParent(SpanKind kind) {
+		assertThat(decision(sampler("0"), kind, withParent(TraceFlags.getSampled()), Attributes.empty()))
+			.isEqualTo(SamplingDecision.RECORD_AND_SAMPLE);
+		assertThat(decision(sampler("1"), kind, withParent(TraceFlags.getDefault()), Attributes.empty()))
 			.isEqualTo(SamplingDecision.DROP);
 	}
 
@@ -99,16 +121,16 @@ class PricingSamplerProviderTests {
 		return (double) sampled / TRACES;
 	}
 
-	private static Context withRemoteParent(TraceFlags flags) {
+	private static Context withParent(TraceFlags flags) {
 		IdGenerator ids = IdGenerator.random();
 		return Context.root()
 			.with(Span.wrap(SpanContext.createFromRemoteParent(ids.generateTraceId(), ids.generateSpanId(), flags,
 					TraceState.getDefault())));
 	}
 
-	private static SamplingDecision decision(Sampler sampler, Context parent, Attributes attributes) {
+	private static SamplingDecision decision(Sampler sampler, SpanKind kind, Context parent, Attributes attributes) {
 		String traceId = Span.fromContext(parent).getSpanContext().getTraceId();
-		return sampler.shouldSample(parent, traceId, "span", SpanKind.SERVER, attributes, List.of()).getDecision();
+		return sampler.shouldSample(parent, traceId, "span", kind, attributes, List.of()).getDecision();
 	}
 
 }

@@ -61,7 +61,7 @@ class PriceController {
 		return this.prices.quote(request.productId(), request.userLocation(), request.member());
 	}
 
-	/** A path or query value that does not match its pattern (400). */
+	/** A path, query or body value that does not match its pattern (400). */
 	static class InvalidParameterException extends ProblemException {
 
 		InvalidParameterException(String parameter, String regex) {

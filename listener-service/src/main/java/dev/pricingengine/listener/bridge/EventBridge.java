@@ -150,7 +150,9 @@ class EventBridge implements SmartLifecycle {
 		}
 		String[] scriptKeys = { this.keys.eventBridged(eventId), this.keys.jobStream(), this.keys.job(eventId),
 				this.keys.unbridgedEvents(), this.keys.unbridgedEnvelopes() };
-		try (Scope scope = processing.with(enqueue).makeCurrent()) {
+		// the reply arrives on Lettuce's thread: handled (and logged) in this context too
+		Context sending = processing.with(enqueue);
+		try (Scope scope = sending.makeCurrent()) {
 			BRIDGE
 				.<String>run(this.redisConnection.connection().reactive(), ScriptOutputType.VALUE, scriptKeys,
 						EnvelopeCodec.encode(forwarded), eventId, String.valueOf(envelope.sequence()),
@@ -164,7 +166,7 @@ class EventBridge implements SmartLifecycle {
 					enqueue.end();
 					received.end();
 				})
-				.subscribe((entry) -> {
+				.subscribe(sending.wrapConsumer((entry) -> {
 					if (entry.isPresent()) {
 						bridgedCount.increment();
 						enqueue.setAttribute(OUTCOME, "bridged");
@@ -175,11 +177,11 @@ class EventBridge implements SmartLifecycle {
 						this.duplicates.increment();
 						enqueue.setAttribute(OUTCOME, "duplicate");
 					}
-				}, (ex) -> {
+				}), sending.wrapConsumer((ex) -> {
 					this.failed.increment();
 					enqueue.recordException(ex).setStatus(StatusCode.ERROR);
 					logger.error("Could not bridge event {}: {}", eventId, ex.getMessage());
-				});
+				}));
 		}
 	}
 
