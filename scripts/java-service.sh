@@ -34,7 +34,10 @@ shift 2
 # names (one named with -Dotel.javaagent.extensions replaces it: name it there too). Without it
 # (an agent from elsewhere, a build from before it) every trace is kept instead of none.
 if [[ -n $agent ]]; then
-  extension="$(dirname "$agent")/pricing-tracing-extension.jar"
+  # its directory without $(dirname): a subshell would be a second process with this command line
+  agent_directory=.
+  [[ $agent != */* ]] || agent_directory=${agent%/*}
+  extension=$agent_directory/pricing-tracing-extension.jar
   if [[ -f $extension ]]; then
     export OTEL_JAVAAGENT_EXTENSIONS="$extension${OTEL_JAVAAGENT_EXTENSIONS:+,$OTEL_JAVAAGENT_EXTENSIONS}"
   else
