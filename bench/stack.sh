@@ -27,8 +27,20 @@ trap stack_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# A missing tool is installed from Debian's packages when run as root (as on our build machines).
+need() {
+  command -v "$1" >/dev/null && return
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    log "installing $2 from Debian's packages"
+    apt-get install -y -qq "$2" >/dev/null || { apt-get update -qq >/dev/null && apt-get install -y -qq "$2" >/dev/null; }
+  fi
+  command -v "$1" >/dev/null || { echo "bench: $1 is required (Debian package $2)" >&2; exit 1; }
+}
 for tool in redis-cli curl "$@"; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is required (Debian: redis-tools, curl, wrk)" >&2; exit 1; }
+  case $tool in
+    redis-*) need "$tool" redis-tools ;;
+    *) need "$tool" "$tool" ;;
+  esac
 done
 redis-cli ping >/dev/null || { echo "bench: no Redis on 127.0.0.1:6379" >&2; exit 1; }
 # anything an earlier run with the same process id left behind
