@@ -7,7 +7,11 @@
 # MISS_PERCENT % of the products are dropped) — with wrk (-t1 -c CONNECTIONS, DURATION each):
 #   A: reads alone;
 #   B: the same reads while full recalculations of the catalog run back to back (RECALCULATE,
-#      wait for its job, again) and a demand-factor event per second goes to a category.
+#      wait for its job, again) and a demand-factor event per second goes to a category, sent by
+#      one process, bench/Recalculations.java (a shell loop of curl processes took ~0.7 core).
+# Both phases are warmed up first (WARMUP of each, discarded): a fresh API's compilers take about
+# 90 s of this load to settle (C2 compiles the read path, then the publish, job and invalidation
+# paths), and a running service has long compiled both.
 # It prints read p50/p99 of both phases and the p99 ratio (target B/A < 2), the API's CPU time
 # per read in each phase (user + system, from /proc), the recalculations done during B, and each
 # service's resident memory (VmRSS, highest sample during B; target: within the 512 MiB container
@@ -44,20 +48,19 @@ reads() {
 
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
 
-# Full recalculations back to back, and one category event a second, until killed.
-recalculate_continuously() {
-  local job status n=0
-  while :; do
-    job=$(publish | sed -n 's/.*"job":"\([^"]*\)".*/\1/p')
-    n=$((n + 1))
-    publish "{\"type\":\"DEMAND_FACTOR\",\"factor\":1.0$((n % 9 + 1)),\"category\":\"C-$((n % 20 + 1))\"}" >/dev/null
-    for _ in $(seq 1 100); do
-      status=$(curl -sS "$API$job")
-      [[ $status == *'"state":"SUCCEEDED"'* || $status == *'"state":"COALESCED"'* ]] && break
-      sleep 0.05
-    done
-    echo "$status" | sed -n 's/.*"state":"\([A-Z_]*\)".*/\1/p' >>"$WORK/recalculations"
+# Full recalculations back to back and a category event a second (bench/Recalculations.java)
+# until stop_recalculations; each job's final state goes to $WORK/recalculations.
+start_recalculations() {
+  java "$ROOT/bench/Recalculations.java" "$API_PORT" >"$WORK/recalculations" &
+  LOAD_PID=$!
+  until grep -q READY "$WORK/recalculations"; do
+    kill -0 "$LOAD_PID" 2>/dev/null || { cat "$WORK/recalculations" >&2; exit 1; }
+    sleep 0.2
   done
+}
+stop_recalculations() {
+  kill "$LOAD_PID" 2>/dev/null; wait "$LOAD_PID" 2>/dev/null || true
+  LOAD_PID=""
 }
 
 api_pid() {
@@ -81,8 +84,11 @@ rss_sample() {
   done
 }
 
-log "warm-up reads ($WARMUP, discarded)"
+log "warm-up: reads alone, then reads during recalculations ($WARMUP each, discarded)"
 reads "$WARMUP" >/dev/null
+start_recalculations
+reads "$WARMUP" >/dev/null
+stop_recalculations
 
 log "phase A: reads alone ($DURATION, c=$CONNECTIONS, $MISS_PERCENT % of prices dropped first)"
 drop_cached_prices
@@ -95,17 +101,13 @@ echo "API_CPU phase A: $(cpu_per_read "$t0" "$t1" "$a")"
 
 log "phase B: the same reads during back-to-back full recalculations"
 drop_cached_prices
-: >"$WORK/recalculations"
-recalculate_continuously &
-LOAD_PID=$!
-sleep 2
+start_recalculations
 (for _ in $(seq 1 15); do rss_sample; sleep 1; done) >"$WORK/rss" &
 sampler=$!
 t0=$(cpu_ticks "$API_PID")
 b=$(reads "$DURATION")
 t1=$(cpu_ticks "$API_PID")
-kill "$LOAD_PID" 2>/dev/null; wait "$LOAD_PID" 2>/dev/null || true
-LOAD_PID=""
+stop_recalculations
 wait "$sampler"
 echo "PHASE_B $b"
 echo "API_CPU phase B: $(cpu_per_read "$t0" "$t1" "$b")"
