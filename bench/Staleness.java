@@ -43,7 +43,7 @@ public class Staleness {
 				String before = marketPrice(http, uri);
 				roundTrips[trial] = (System.nanoTime() - rtStart) / 1e6;
 				String rewritten = String.format("%d.%02d", 100_000 + trial, trial % 100);
-				set(redis, prefix + "price:" + productId, rewritten + "|1.00|0|" + (trial + 1));
+				set(redis, prefix + "{p0}:price:" + productId, rewritten + "|1.00|0|" + (trial + 1));
 				long written = System.nanoTime();
 				while (true) {
 					String served = marketPrice(http, uri);

@@ -32,13 +32,13 @@ bench_cleanup() { [[ -n $LOAD_PID ]] && kill "$LOAD_PID" 2>/dev/null; }
 
 log "starting the stack (prefix $PREFIX, $PRODUCTS demo products, 2 listeners, 2 workers, defaults)"
 start_stack PRICING_CATALOG_DEMO_SIZE="$PRODUCTS"
-until [[ $(redis-cli scard "${PREFIX}categories") -gt 0 && $(redis-cli --scan --pattern "${PREFIX}product:*" | wc -l) -ge $PRODUCTS ]]; do
+until [[ $(redis-cli scard "${PREFIX}{p0}:categories") -gt 0 && $(redis-cli --scan --pattern "${PREFIX}{p0}:product:*" | wc -l) -ge $PRODUCTS ]]; do
   sleep 1
 done
 
 drop_cached_prices() {
   awk -v n="$PRODUCTS" -v pct="$MISS_PERCENT" -v prefix="$PREFIX" -v seed="$RANDOM" \
-    'BEGIN { srand(seed); for (i = 1; i <= n; i++) if (rand() * 100 < pct) print "DEL " prefix "price:P-" i }' |
+    'BEGIN { srand(seed); for (i = 1; i <= n; i++) if (rand() * 100 < pct) print "DEL " prefix "{p0}:price:P-" i }' |
     redis-cli >/dev/null
 }
 

@@ -19,8 +19,8 @@ stack_cleanup() {
   declare -F bench_cleanup >/dev/null && bench_cleanup
   [[ -n $STACK_PID ]] && kill "$STACK_PID" 2>/dev/null && wait "$STACK_PID" 2>/dev/null
   redis-cli --scan --pattern "${PREFIX}*" | xargs -r -n 1000 redis-cli unlink >/dev/null
-  # Redisson's own keys for the lock ({lock name} hash-tagged)
-  redis-cli --scan --pattern "*{${PREFIX}*" | xargs -r -n 1000 redis-cli unlink >/dev/null
+  # Redisson's own keys for the lock (its name after a prefix of Redisson's)
+  redis-cli --scan --pattern "redisson*:${PREFIX}*" | xargs -r -n 1000 redis-cli unlink >/dev/null
   rm -rf "$WORK"
 }
 trap stack_cleanup EXIT

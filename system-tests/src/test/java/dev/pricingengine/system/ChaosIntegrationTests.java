@@ -74,11 +74,11 @@ class ChaosIntegrationTests {
 
 	private static final String LOCK_LEASE = "3s";
 
-	private static final String LOCK = "pricing:recalculate_global_lock";
+	private static final String LOCK = "pricing:{p0}:recalculate_global_lock";
 
 	private static final String FENCE = LOCK + ":price-fence";
 
-	private static final String COALESCED = "pricing:coalesced-events";
+	private static final String COALESCED = "pricing:{intake}:coalesced-events";
 
 	private static final Pattern SEQUENCE = Pattern.compile("\"sequence\":(\\d+)");
 
@@ -517,7 +517,7 @@ class ChaosIntegrationTests {
 			if (recalculation.outcome() != Outcome.OK) {
 				continue;
 			}
-			String job = "pricing:job:" + recalculation.eventId();
+			String job = "pricing:{intake}:job:" + recalculation.eventId();
 			Optional<Map<String, String>> status = awaitEarlyInItsPass(redis, job);
 			Optional<ProcessHandle> worker = status.flatMap((s) -> processOf(s.get("worker")));
 			if (worker.isPresent()) {
@@ -596,9 +596,9 @@ class ChaosIntegrationTests {
 					|| imported.completed() >= Long.parseLong(unlockedAt)) {
 				return;
 			}
-			Map<String, String> market = redis.hgetall("pricing:market");
+			Map<String, String> market = redis.hgetall("pricing:{p0}:market");
 			for (int i : products) {
-				String stored = redis.get("pricing:price:" + ChaosCatalog.id(i));
+				String stored = redis.get("pricing:{p0}:price:" + ChaosCatalog.id(i));
 				BigDecimal expected = ChaosReport.rule(i, ChaosCatalog.inputs(i, generation), market);
 				if (stored != null
 						&& new BigDecimal(stored.substring(0, stored.indexOf('|'))).compareTo(expected) != 0) {
@@ -668,7 +668,7 @@ class ChaosIntegrationTests {
 		await("replayed jobs are applied and the queue drains").atMost(Duration.ofMinutes(3))
 			.pollInterval(Duration.ofSeconds(1))
 			.until(() -> deadLettered.stream().allMatch((p) -> isApplied(redis.hget(job(p), "state")))
-					&& redis.hlen(COALESCED) == 0 && redis.xpending("pricing:jobs", "workers").getCount() == 0
+					&& redis.hlen(COALESCED) == 0 && redis.xpending("pricing:{intake}:jobs", "workers").getCount() == 0
 					&& redis.exists(LOCK) == 0);
 		report.deadLetteredAndReplayed = deadLettered.size();
 		for (Published event : accepted) {
@@ -686,7 +686,7 @@ class ChaosIntegrationTests {
 	private void check(LocalStack stack, StatefulRedisConnection<String, String> connection, RedisWriteLog writes,
 			ChaosReport report) throws Exception {
 		RedisCommands<String, String> redis = connection.sync();
-		report.marketState(redis.hgetall("pricing:market"));
+		report.marketState(redis.hgetall("pricing:{p0}:market"));
 		report.catalogAndPrices(connection);
 		Set<String> served = new HashSet<>(this.hot);
 		served.addAll(report.droppedByImports);
@@ -732,7 +732,7 @@ class ChaosIntegrationTests {
 	}
 
 	private static String job(Published event) {
-		return "pricing:job:" + event.eventId();
+		return "pricing:{intake}:job:" + event.eventId();
 	}
 
 	/** The process of a consumer named {@code host-pid[-n]}, if it is alive. */

@@ -169,10 +169,10 @@ final class ChaosReport {
 			List<RedisFuture<String>> prices = new ArrayList<>();
 			for (int i = first; i < last; i++) {
 				String id = ChaosCatalog.id(i);
-				products.add(
-						async.hmget("pricing:product:" + id, "category", "base_price", "floor_price", "ceiling_price"));
-				entries.add(async.hget("pricing:category:" + ChaosCatalog.category(i), id));
-				prices.add(async.get("pricing:price:" + id));
+				products.add(async.hmget("pricing:{p0}:product:" + id, "category", "base_price", "floor_price",
+						"ceiling_price"));
+				entries.add(async.hget("pricing:{p0}:category:" + ChaosCatalog.category(i), id));
+				prices.add(async.get("pricing:{p0}:price:" + id));
 			}
 			for (int i = first; i < last; i++) {
 				List<String> product = await(products.get(i - first)).stream()

@@ -185,14 +185,14 @@ class RunLocalScriptIntegrationTests {
 			.filter((span) -> span.kind().equals("PRODUCER")
 					&& "bridged".equals(span.attributes().get("pricing.bridge.outcome")))
 			.collect(onlyOne("the listener's PRODUCER span that added the job"));
-		assertThat(enqueue.name()).isEqualTo("send pricing:jobs");
+		assertThat(enqueue.name()).isEqualTo("send pricing:{intake}:jobs");
 		assertThat(byId.get(enqueue.parentSpanId()).name()).isEqualTo("process market_events");
-		ReceivedSpan work = childOf(trace, enqueue, "worker-service", "CONSUMER", "process pricing:jobs");
+		ReceivedSpan work = childOf(trace, enqueue, "worker-service", "CONSUMER", "process pricing:{intake}:jobs");
 		assertThat(work.attributes()).containsKey("pricing.job.queue_wait_ms")
 			.containsEntry("messaging.message.id", job.substring(job.lastIndexOf('/') + 1));
 		ReceivedSpan attempt = childOf(trace, work, "worker-service", "INTERNAL", "attempt");
 		ReceivedSpan lock = childOf(trace, attempt, "worker-service", "INTERNAL",
-				"lock pricing:recalculate_global_lock");
+				"lock pricing:{p0}:recalculate_global_lock");
 		assertThat(lock.attributes()).containsEntry("pricing.lock.acquired", "true")
 			.containsEntry("pricing.lock.fencing_token", field(status.get(), "fencing_token", "[0-9]+"));
 		ReceivedSpan batch = childOf(trace, lock, "worker-service", "INTERNAL", "recalculate batch");
@@ -250,7 +250,7 @@ class RunLocalScriptIntegrationTests {
 	private static void appliesEveryPublishedEventOnceThroughTwoListenersAndTwoWorkers(LocalStack stack)
 			throws Exception {
 		int events = 20;
-		long enqueuedBefore = stack.redisInteger("XLEN", "pricing:jobs");
+		long enqueuedBefore = stack.redisInteger("XLEN", "pricing:{intake}:jobs");
 		List<String> jobs = new ArrayList<>();
 		for (int i = 0; i < events; i++) {
 			HttpResponse<String> accepted = stack.post(stack.apiPort, "/api/v1/publish-market-event",
@@ -262,8 +262,8 @@ class RunLocalScriptIntegrationTests {
 			jobs.add(job.group(1));
 		}
 		await().atMost(Duration.ofSeconds(10))
-			.untilAsserted(
-					() -> assertThat(stack.redisInteger("XLEN", "pricing:jobs") - enqueuedBefore).isEqualTo(events));
+			.untilAsserted(() -> assertThat(stack.redisInteger("XLEN", "pricing:{intake}:jobs") - enqueuedBefore)
+				.isEqualTo(events));
 		// Each job succeeds, or is coalesced into the pass of the worker that held the
 		// lock.
 		for (String job : jobs) {

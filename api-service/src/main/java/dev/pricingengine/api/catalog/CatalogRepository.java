@@ -32,6 +32,12 @@ class CatalogRepository {
 
 	private static final Duration STAGING_TTL = Duration.ofHours(1);
 
+	/**
+	 * Times a chunk reads its products' categories before giving up (another import moved
+	 * one of them in between each time).
+	 */
+	private static final int MAX_CHUNK_READS = 5;
+
 	private final SharedRedisConnection redisConnection;
 
 	private final RedisKeys keys;
@@ -73,12 +79,58 @@ class CatalogRepository {
 	}
 
 	private Mono<Void> apply(String staging, long count) {
-		String[] scriptKeys = { staging, this.keys.categories(), this.keys.catalogRevisions() };
 		return Flux.range(0, (int) ((count + APPLY_BATCH - 1) / APPLY_BATCH))
-			.concatMap((chunk) -> APPLY_IMPORT.<Long>run(redis(), ScriptOutputType.INTEGER, scriptKeys,
-					this.keys.product(""), this.keys.category(""), this.keys.price(""),
-					String.valueOf((long) chunk * APPLY_BATCH), String.valueOf(APPLY_BATCH)))
+			.concatMap((chunk) -> redis()
+				.lrange(staging, (long) chunk * APPLY_BATCH * 5, ((long) chunk + 1) * APPLY_BATCH * 5 - 1)
+				.collectList()
+				.flatMap((entries) -> applyChunk(entries, 1)))
 			.then();
+	}
+
+	/**
+	 * Applies one chunk of staged entries (5 a product) in one script call, which
+	 * declares every key it writes: the categories the products are in now are read
+	 * first, and read again if another import moved one of them before the call.
+	 */
+	private Mono<Long> applyChunk(List<String> entries, int attempt) {
+		return currentCategories(entries).flatMap((current) -> {
+			int products = entries.size() / 5;
+			String[] scriptKeys = new String[2 + 4 * products];
+			String[] args = new String[6 * products];
+			scriptKeys[0] = this.keys.categories();
+			scriptKeys[1] = this.keys.catalogRevisions();
+			for (int i = 0; i < products; i++) {
+				String id = entries.get(5 * i);
+				String category = entries.get(5 * i + 1);
+				String previous = current.get(i);
+				scriptKeys[2 + 4 * i] = this.keys.product(id);
+				scriptKeys[3 + 4 * i] = this.keys.category(category);
+				scriptKeys[4 + 4 * i] = this.keys.price(id);
+				scriptKeys[5 + 4 * i] = this.keys.category(previous.isEmpty() ? category : previous);
+				for (int field = 0; field < 5; field++) {
+					args[6 * i + field] = entries.get(5 * i + field);
+				}
+				args[6 * i + 5] = previous;
+			}
+			return APPLY_IMPORT.<Long>run(redis(), ScriptOutputType.INTEGER, scriptKeys, args).next();
+		}).flatMap((applied) -> {
+			if (applied >= 0) {
+				return Mono.just(applied);
+			}
+			if (attempt == MAX_CHUNK_READS) {
+				return Mono.error(new IllegalStateException("The products of a catalog import chunk moved between "
+						+ "categories " + attempt + " times while it was applied (concurrent imports)"));
+			}
+			return applyChunk(entries, attempt + 1);
+		});
+	}
+
+	/** The category each product of a chunk is in now ('' for a new product). */
+	private Mono<List<String>> currentCategories(List<String> entries) {
+		return Flux.range(0, entries.size() / 5)
+			.flatMapSequential((i) -> redis().hget(this.keys.product(entries.get(5 * i)), ProductCodec.CATEGORY)
+				.defaultIfEmpty(""))
+			.collectList();
 	}
 
 	private Mono<Long> discard(String staging) {

@@ -15,9 +15,8 @@ import org.springframework.validation.annotation.Validated;
  */
 @Validated
 @ConfigurationProperties("pricing.redis")
-public record PricingRedisProperties(
-		@DefaultValue("pricing:") @NotBlank @Pattern(regexp = "[A-Za-z0-9._:{}-]{1,64}",
-				message = "must be 1-64 characters of letters, digits and . _ : { } -") String keyPrefix,
+public record PricingRedisProperties(@DefaultValue("pricing:") @NotBlank @Pattern(regexp = "[A-Za-z0-9._:-]{1,64}",
+		message = "must be 1-64 characters of letters, digits and . _ : - (no braces: the keys carry their own hash tags)") String keyPrefix,
 		@DefaultValue("market_events") @NotBlank String eventsChannel) {
 
 }

@@ -4,18 +4,37 @@ import org.springframework.util.Assert;
 
 /**
  * The Redis key schema, all under one configurable prefix so that several deployments (or
- * test runs) can share a server without touching each other's keys.
+ * test runs) can share a server without touching each other's keys. Keys that one script
+ * or command touches together share a hash tag, so that on Redis Cluster they live in one
+ * slot: the intake ({@code {intake}}: the event sequence, unbridged events, the job
+ * stream, job statuses, dead letters, coalesced events) and the pricing data
+ * ({@code {p0}}: products, their categories' pricing inputs, the market state, prices,
+ * the recalculation lock and its price fence). Keys used only alone carry no tag.
  */
 public final class RedisKeys {
 
+	/** Hash tag of the intake keys, after the prefix. */
+	static final String INTAKE_TAG = "{intake}:";
+
+	/** Hash tag of the pricing data keys, after the prefix: one partition, the first. */
+	static final String DATA_TAG = "{p0}:";
+
 	private final String prefix;
+
+	private final String intake;
+
+	private final String data;
 
 	private final String eventsChannel;
 
 	public RedisKeys(String prefix, String eventsChannel) {
 		Assert.hasText(prefix, "prefix must not be empty");
+		Assert.isTrue(prefix.indexOf('{') < 0 && prefix.indexOf('}') < 0,
+				"prefix must not contain braces: the keys carry their own hash tags");
 		Assert.hasText(eventsChannel, "eventsChannel must not be empty");
 		this.prefix = prefix;
+		this.intake = prefix + INTAKE_TAG;
+		this.data = prefix + DATA_TAG;
 		this.eventsChannel = eventsChannel;
 	}
 
@@ -30,12 +49,12 @@ public final class RedisKeys {
 
 	/** Counter that numbers published events. */
 	public String eventSequence() {
-		return this.prefix + "event-sequence";
+		return this.intake + "event-sequence";
 	}
 
 	/** Marker that an event was bridged onto the job stream (dedupe across listeners). */
 	public String eventBridged(String eventId) {
-		return this.prefix + "event-bridged:" + eventId;
+		return this.intake + "event-bridged:" + eventId;
 	}
 
 	/**
@@ -43,27 +62,27 @@ public final class RedisKeys {
 	 * published, Redis clock); listeners bridge the ones that stay too long.
 	 */
 	public String unbridgedEvents() {
-		return this.prefix + "unbridged-events";
+		return this.intake + "unbridged-events";
 	}
 
 	/** Hash of the envelopes of {@link #unbridgedEvents()} (event id → envelope). */
 	public String unbridgedEnvelopes() {
-		return this.prefix + "unbridged-envelopes";
+		return this.intake + "unbridged-envelopes";
 	}
 
 	/** Stream of recalculation jobs, one entry per accepted event. */
 	public String jobStream() {
-		return this.prefix + "jobs";
+		return this.intake + "jobs";
 	}
 
 	/** Stream of jobs that could not succeed, with their reason. */
 	public String deadLetters() {
-		return this.prefix + "dead-letters";
+		return this.intake + "dead-letters";
 	}
 
 	/** Hash of events handed to the recalculation lock's holder (event id → envelope). */
 	public String coalescedEvents() {
-		return this.prefix + "coalesced-events";
+		return this.intake + "coalesced-events";
 	}
 
 	/** Hash of the fault-injection settings every worker reads. */
@@ -73,12 +92,12 @@ public final class RedisKeys {
 
 	/** Hash holding one job's status. */
 	public String job(String eventId) {
-		return this.prefix + "job:" + eventId;
+		return this.intake + "job:" + eventId;
 	}
 
 	/** Hash holding one catalog product. */
 	public String product(String productId) {
-		return this.prefix + "product:" + productId;
+		return this.data + "product:" + productId;
 	}
 
 	/**
@@ -87,7 +106,7 @@ public final class RedisKeys {
 	 * recalculation reads a category's members and their inputs in one scan.
 	 */
 	public String category(String category) {
-		return this.prefix + "category:" + category;
+		return this.data + "category:" + category;
 	}
 
 	/**
@@ -96,22 +115,32 @@ public final class RedisKeys {
 	 * can tell cheaply whether the inputs it listed may have been replaced since.
 	 */
 	public String catalogRevisions() {
-		return this.prefix + "catalog-revisions";
+		return this.data + "catalog-revisions";
 	}
 
 	/** Set of all category names. */
 	public String categories() {
-		return this.prefix + "categories";
+		return this.data + "categories";
 	}
 
 	/** Hash of demand factors and the sequence numbers that set them. */
 	public String market() {
-		return this.prefix + "market";
+		return this.data + "market";
 	}
 
 	/** String holding the encoded market price of one product. */
 	public String price(String productId) {
-		return this.prefix + "price:" + productId;
+		return this.data + "price:" + productId;
+	}
+
+	/**
+	 * The recalculation lock (Redisson's fenced lock; its own keys take this name's hash
+	 * tag), with the pricing data.
+	 * @param lockName the lock's name, without the prefix
+	 * @return the key
+	 */
+	public String recalculationLock(String lockName) {
+		return this.data + lockName;
 	}
 
 	/**
@@ -120,7 +149,7 @@ public final class RedisKeys {
 	 * @return the key
 	 */
 	public String priceFence(String lockName) {
-		return this.prefix + lockName + ":price-fence";
+		return recalculationLock(lockName) + ":price-fence";
 	}
 
 	/**
@@ -145,7 +174,7 @@ public final class RedisKeys {
 
 	/** List staging one catalog import before it is applied. */
 	public String catalogImport(String importId) {
-		return this.prefix + "catalog-import:" + importId;
+		return this.data + "catalog-import:" + importId;
 	}
 
 	/** Marker taken by the API replica that seeds the demo catalog. */

@@ -33,7 +33,7 @@ public class SharedRedisConnection implements SmartLifecycle {
 			return client;
 		}
 		throw new IllegalStateException("The pricing engine supports standalone and Sentinel Redis; "
-				+ "Redis Cluster needs hash-tagged keys and is not supported yet");
+				+ "its keys are ready for Redis Cluster (hash tags), its cluster connections are not yet");
 	}
 
 	public StatefulRedisConnection<String, String> connection() {

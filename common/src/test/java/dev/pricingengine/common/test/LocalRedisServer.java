@@ -17,8 +17,16 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.IntStream;
 
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.SlotHash;
 import redis.embedded.RedisServer;
+
+import org.springframework.util.FileSystemUtils;
 
 /**
  * A real {@code redis-server} process on a free loopback port, for tests that run without
@@ -36,10 +44,40 @@ public final class LocalRedisServer implements AutoCloseable {
 
 	private final RedisServer embedded;
 
+	private Path directory;
+
 	private LocalRedisServer(int port, Process process, RedisServer embedded) {
 		this.port = port;
 		this.process = process;
 		this.embedded = embedded;
+	}
+
+	/**
+	 * Starts a Redis Cluster of one node that serves all 16384 slots, with persistence
+	 * off. Clients connect to it as to a standalone server, but it refuses what a cluster
+	 * refuses: a command, or a script's declared keys, spanning several slots
+	 * ({@code CROSSSLOT}). Tests run on it so that every call site proves its keys share
+	 * a slot.
+	 * @return the running server
+	 */
+	public static LocalRedisServer startSingleNodeCluster() {
+		Path directory;
+		try {
+			directory = Files.createTempDirectory("redis-cluster-node");
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("No temporary directory for a cluster node", ex);
+		}
+		LocalRedisServer server = start("cluster-enabled yes", "dir " + directory, "cluster-config-file nodes.conf");
+		server.directory = directory;
+		try {
+			server.assignAllSlots();
+		}
+		catch (RuntimeException ex) {
+			server.close();
+			throw ex;
+		}
+		return server;
 	}
 
 	/**
@@ -103,6 +141,13 @@ public final class LocalRedisServer implements AutoCloseable {
 
 	@Override
 	public void close() {
+		stop();
+		if (this.directory != null) {
+			FileSystemUtils.deleteRecursively(this.directory.toFile());
+		}
+	}
+
+	private void stop() {
 		if (this.process != null) {
 			this.process.destroy();
 			try {
@@ -122,6 +167,25 @@ public final class LocalRedisServer implements AutoCloseable {
 			catch (IOException ex) {
 				throw new IllegalStateException("Could not stop embedded redis-server", ex);
 			}
+		}
+	}
+
+	private void assignAllSlots() {
+		RedisClient client = RedisClient.create(RedisURI.create(host(), this.port));
+		try (StatefulRedisConnection<String, String> connection = client.connect()) {
+			RedisCommands<String, String> commands = connection.sync();
+			commands.clusterAddSlots(IntStream.range(0, SlotHash.SLOT_COUNT).toArray());
+			long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+			while (!commands.clusterInfo().contains("cluster_state:ok")) {
+				if (System.nanoTime() > deadline) {
+					throw new IllegalStateException("The cluster node on port " + this.port
+							+ " did not report cluster_state:ok within " + START_TIMEOUT);
+				}
+				waitBriefly();
+			}
+		}
+		finally {
+			client.shutdown();
 		}
 	}
 

@@ -20,9 +20,10 @@ import org.springframework.test.context.DynamicPropertyRegistrar;
 /**
  * The one Redis every Spring test uses: a Testcontainers Redis bound with
  * {@code @ServiceConnection} when a Docker engine answers, otherwise a real
- * {@code redis-server} process on a free port, shared by all tests of the JVM. Each
- * application context gets a key prefix of its own, so no test touches keys it did not
- * create.
+ * {@code redis-server} process on a free port, shared by all tests of the JVM: a cluster
+ * of one node ({@link LocalRedisServer#startSingleNodeCluster()}), so that a command or
+ * script whose keys span several slots fails the test that sends it. Each application
+ * context gets a key prefix of its own, so no test touches keys it did not create.
  */
 @TestConfiguration(proxyBeanMethods = false)
 public class RedisTestConfiguration {
@@ -91,9 +92,10 @@ public class RedisTestConfiguration {
 		static final LocalRedisServer INSTANCE = startShared();
 
 		private static LocalRedisServer startShared() {
-			LocalRedisServer server = LocalRedisServer.start();
+			LocalRedisServer server = LocalRedisServer.startSingleNodeCluster();
 			Runtime.getRuntime().addShutdownHook(new Thread(server::close, "local-redis-shutdown"));
-			logger.info("Started local redis-server for tests on port " + server.port());
+			logger.info("Started a local redis-server for tests on port " + server.port()
+					+ ": a cluster of one node, which refuses keys of several slots in one command or script");
 			return server;
 		}
 

@@ -106,7 +106,7 @@ class JobProcessor {
 		this.marketData = marketData;
 		this.retryTemplate = jobRetryTemplate;
 		this.keys = keys;
-		this.lockName = keys.prefix() + properties.lockName();
+		this.lockName = keys.recalculationLock(properties.lockName());
 		this.metrics = metrics;
 		this.deadLetterRetention = deadLetters.retention();
 	}

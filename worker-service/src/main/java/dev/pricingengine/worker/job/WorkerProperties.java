@@ -17,7 +17,8 @@ import org.springframework.validation.annotation.Validated;
  *
  * @param concurrency consumers (threads) per process
  * @param group consumer group on the job stream
- * @param lockName name of the recalculation lock (under the key prefix)
+ * @param lockName name of the recalculation lock (after the key prefix and the pricing
+ * data's hash tag: {@code pricing:{p0}:recalculate_global_lock})
  * @param lockLease how long the lock outlives a holder that stops renewing it (killed,
  * paused, cut off from Redis); a live holder renews it every third of this
  * @param batchSize products recalculated per round trip

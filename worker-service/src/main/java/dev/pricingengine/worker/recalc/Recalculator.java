@@ -76,6 +76,12 @@ public class Recalculator {
 
 	private static final LuaScript APPLY_EVENT = LuaScript.fromClasspath("scripts/apply-event.lua");
 
+	/**
+	 * Times a base price reads its product's category before giving up (the product moved
+	 * between categories in between each time: catalog imports racing the event).
+	 */
+	private static final int MAX_CATEGORY_READS = 5;
+
 	/** Batches whose writes may be unconfirmed while the next ones are priced. */
 	private static final int MAX_WRITES_IN_FLIGHT = 2;
 
@@ -210,31 +216,48 @@ public class Recalculator {
 
 	private void applyEvent(RedisCommands<String, String> redis, EventEnvelope envelope) {
 		MarketEvent event = envelope.event();
-		String key;
-		String field;
-		String value;
+		String sequence = String.valueOf(envelope.sequence());
 		switch (event.type()) {
 			case DEMAND_FACTOR -> {
-				key = this.keys.market();
-				field = (event.productId() != null) ? MarketStateFields.product(event.productId())
+				String field = (event.productId() != null) ? MarketStateFields.product(event.productId())
 						: (event.category() != null) ? MarketStateFields.category(event.category())
 								: MarketStateFields.GLOBAL;
-				value = event.factor().toPlainString();
+				APPLY_EVENT.call(redis, ScriptOutputType.INTEGER,
+						new String[] { this.keys.market(), this.keys.catalogRevisions() }, field,
+						event.factor().toPlainString(), sequence);
 			}
-			case BASE_PRICE -> {
-				key = this.keys.product(event.productId());
-				field = ProductCodec.BASE_PRICE;
-				value = event.basePrice().setScale(2).toPlainString();
-			}
+			case BASE_PRICE -> applyBasePrice(redis, event, sequence);
 			default -> {
-				return;
 			}
 		}
-		Long applied = APPLY_EVENT.call(redis, ScriptOutputType.INTEGER,
-				new String[] { key, this.keys.catalogRevisions() }, field, value, String.valueOf(envelope.sequence()),
-				this.keys.category(""), Objects.toString(event.productId(), ""));
-		if (applied != null && applied < 0) {
-			throw new UnknownProductException(event.productId());
+	}
+
+	/**
+	 * Applies a base price to its product and its category's pricing inputs; the script
+	 * declares the category hash it writes, so the category is read first and the script
+	 * refuses when a catalog import moved the product meanwhile (then read again).
+	 */
+	private void applyBasePrice(RedisCommands<String, String> redis, MarketEvent event, String sequence) {
+		String product = this.keys.product(event.productId());
+		String value = event.basePrice().setScale(2).toPlainString();
+		for (int attempt = 1;; attempt++) {
+			String category = redis.hget(product, ProductCodec.CATEGORY);
+			if (category == null) {
+				throw new UnknownProductException(event.productId());
+			}
+			Long applied = APPLY_EVENT.call(redis, ScriptOutputType.INTEGER,
+					new String[] { product, this.keys.catalogRevisions(), this.keys.category(category) },
+					ProductCodec.BASE_PRICE, value, sequence, category, event.productId());
+			if (applied == null || applied >= 0) {
+				return;
+			}
+			if (applied == -1) {
+				throw new UnknownProductException(event.productId());
+			}
+			if (attempt == MAX_CATEGORY_READS) {
+				throw new IllegalStateException("Product " + event.productId() + " moved between categories " + attempt
+						+ " times while its base price was applied");
+			}
 		}
 	}
 

@@ -145,8 +145,8 @@ class JobStreamConsumerIntegrationTests {
 	 */
 	@Test
 	void trimmingKeepsPendingAndUndeliveredEntries() {
-		String stream = this.keys.prefix() + "trim-test";
-		String deadLetters = this.keys.prefix() + "trim-test-dead";
+		String stream = this.keys.prefix() + "{trim-test}";
+		String deadLetters = this.keys.prefix() + "{trim-test}:dead";
 		for (int i = 1; i <= 10; i++) {
 			redis().xadd(stream, new XAddArgs().id("1000-" + i), Map.of("n", String.valueOf(i)));
 			redis().xadd(deadLetters, new XAddArgs().id("1000-" + i), Map.of("n", String.valueOf(i)));

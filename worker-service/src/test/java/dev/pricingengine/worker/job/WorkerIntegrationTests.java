@@ -112,7 +112,9 @@ class WorkerIntegrationTests {
 				this.catalog.put(product.id(), product);
 			}
 		}
-		redis().del(this.keys.market(), this.keys.faults(), this.keys.coalescedEvents(), fence(), fenceRejections());
+		redis().del(this.keys.market(), fence(), fenceRejections());
+		redis().del(this.keys.faults());
+		redis().del(this.keys.coalescedEvents());
 		this.sequence = redis().incrby(this.keys.eventSequence(), 1000);
 	}
 
@@ -195,7 +197,7 @@ class WorkerIntegrationTests {
 
 	@Test
 	void jobsThatFindTheLockHeldAreCoalescedIntoOnePassByTheHolder() {
-		RFencedLock lock = this.redisson.getFencedLock(this.keys.prefix() + "recalculate_global_lock");
+		RFencedLock lock = this.redisson.getFencedLock(this.keys.recalculationLock("recalculate_global_lock"));
 		lock.lockAndGetToken();
 		List<String> jobs = new ArrayList<>();
 		try {
@@ -241,7 +243,7 @@ class WorkerIntegrationTests {
 
 	@Test
 	void aJobWhoseWritesAreFencedOutRunsAgainUnderANewToken() {
-		RFencedLock lock = this.redisson.getFencedLock(this.keys.prefix() + "recalculate_global_lock");
+		RFencedLock lock = this.redisson.getFencedLock(this.keys.recalculationLock("recalculate_global_lock"));
 		long current = lock.tryLockAndGetToken(0, TimeUnit.MILLISECONDS);
 		lock.unlock();
 		// as if a holder with the token after the next one had written meanwhile
@@ -519,7 +521,7 @@ class WorkerIntegrationTests {
 
 	@Test
 	void aMalformedCoalescedEventIsDeadLetteredAndTheOthersAreApplied() {
-		RFencedLock lock = this.redisson.getFencedLock(this.keys.prefix() + "recalculate_global_lock");
+		RFencedLock lock = this.redisson.getFencedLock(this.keys.recalculationLock("recalculate_global_lock"));
 		lock.lockAndGetToken();
 		String bad = UUID.randomUUID().toString();
 		try {
@@ -607,7 +609,7 @@ class WorkerIntegrationTests {
 
 	/** Until no handed-over event is left and nobody holds the recalculation lock. */
 	private void awaitQuiet() {
-		RFencedLock lock = this.redisson.getFencedLock(this.keys.prefix() + "recalculate_global_lock");
+		RFencedLock lock = this.redisson.getFencedLock(this.keys.recalculationLock("recalculate_global_lock"));
 		await().atMost(Duration.ofSeconds(20))
 			.until(() -> redis().hlen(this.keys.coalescedEvents()) == 0 && !lock.isLocked());
 	}
