@@ -1,5 +1,6 @@
 package dev.pricingengine.api.event;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 
@@ -21,6 +22,8 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
 import reactor.core.publisher.Mono;
 
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.stereotype.Component;
 
 /**
@@ -28,7 +31,10 @@ import org.springframework.stereotype.Component;
  * of the request's span ({@link RequestTraceContext}), whose trace context the envelope
  * carries; {@code PUBLISH} reports how many listeners received it. The same script keeps
  * the envelope until a listener has bridged it ({@code publish-event.lua}), so an
- * accepted event survives the death of every listener that received it.
+ * accepted event survives the death of every listener that received it. With
+ * {@code pricing.events.min-replicas} set, an event some listener received is accepted
+ * only once that many replicas have it too ({@code WAIT}), so that it survives a
+ * failover. Publishing has a connection of its own, which {@code WAIT} blocks.
  */
 @Component
 class EventPublisher {
@@ -37,16 +43,31 @@ class EventPublisher {
 
 	private static final AttributeKey<Long> RECEIVERS = AttributeKey.longKey("pricing.event.receivers");
 
+	private static final AttributeKey<Long> REPLICAS = AttributeKey.longKey("pricing.event.replicas");
+
 	private final SharedRedisConnection redisConnection;
 
 	private final RedisKeys keys;
 
 	private final MeterRegistry meters;
 
-	EventPublisher(SharedRedisConnection redisConnection, RedisKeys keys, MeterRegistry meters) {
+	private final int minReplicas;
+
+	private final Duration replicaTimeout;
+
+	EventPublisher(@Qualifier("eventRedisConnection") SharedRedisConnection redisConnection, RedisKeys keys,
+			MeterRegistry meters, EventProperties properties, LettuceConnectionFactory connectionFactory) {
+		Duration commandTimeout = connectionFactory.getClientConfiguration().getCommandTimeout();
+		if (properties.minReplicas() > 0 && properties.replicaTimeout().compareTo(commandTimeout) >= 0) {
+			throw new IllegalStateException("pricing.events.replica-timeout (" + properties.replicaTimeout()
+					+ ") must be shorter than spring.data.redis.timeout (" + commandTimeout
+					+ "), or every WAIT that runs its course fails as a command timeout");
+		}
 		this.redisConnection = redisConnection;
 		this.keys = keys;
 		this.meters = meters;
+		this.minReplicas = properties.minReplicas();
+		this.replicaTimeout = properties.replicaTimeout();
 	}
 
 	Mono<Published> publish(MarketEvent event) {
@@ -66,18 +87,35 @@ class EventPublisher {
 			.<Long>run(redis, ScriptOutputType.INTEGER, scriptKeys, this.keys.eventsChannel(),
 					EnvelopeCodec.encode(envelope), envelope.eventId())
 			.next()
-			.doOnNext((receivers) -> {
-				span.setAttribute(RECEIVERS, receivers);
-				count(event, (receivers > 0) ? "accepted" : "no_listener");
-			})
+			.doOnNext((receivers) -> span.setAttribute(RECEIVERS, receivers))
+			.flatMap((receivers) -> (receivers > 0) ? replicated(redis, envelope, span).thenReturn(receivers)
+					: Mono.just(receivers))
+			.doOnNext((receivers) -> count(event, (receivers > 0) ? "accepted" : "no_listener"))
 			.doOnError((ex) -> span.recordException(ex).setStatus(StatusCode.ERROR))
+			.doOnError(NotReplicatedException.class, (ex) -> count(event, "not_replicated"))
 			.doFinally((signal) -> span.end())
 			.map((receivers) -> new Published(envelope, receivers));
 	}
 
+	/**
+	 * Completes once {@code pricing.events.min-replicas} replicas have every write of
+	 * this connection so far, the event's included; fails with
+	 * {@link NotReplicatedException} when fewer have it within
+	 * {@code pricing.events.replica-timeout}.
+	 */
+	private Mono<Void> replicated(RedisReactiveCommands<String, String> redis, EventEnvelope envelope, Span span) {
+		if (this.minReplicas == 0) {
+			return Mono.empty();
+		}
+		return redis.waitForReplication(this.minReplicas, this.replicaTimeout.toMillis())
+			.doOnNext((replicas) -> span.setAttribute(REPLICAS, replicas))
+			.flatMap((replicas) -> (replicas >= this.minReplicas) ? Mono.empty() : Mono.error(
+					new NotReplicatedException(envelope.eventId(), replicas, this.minReplicas, this.replicaTimeout)));
+	}
+
 	private void count(MarketEvent event, String outcome) {
 		Counter.builder("pricing.api.events")
-			.description("Market events published, by type and outcome (no_listener: refused with 503)")
+			.description("Market events published, by type and outcome (no_listener, not_replicated: refused with 503)")
 			.tag("type", event.type().name().toLowerCase())
 			.tag("outcome", outcome)
 			.register(this.meters)

@@ -26,4 +26,14 @@ class RedisConfiguration {
 		return new SharedRedisConnection(connectionFactory);
 	}
 
+	/**
+	 * Publishing's own connection, injected only by name: a publish that waits for
+	 * replicas ({@code WAIT} blocks the connection it is sent on) holds up no other
+	 * command.
+	 */
+	@Bean(defaultCandidate = false)
+	SharedRedisConnection eventRedisConnection(LettuceConnectionFactory connectionFactory) {
+		return new SharedRedisConnection(connectionFactory);
+	}
+
 }

@@ -25,6 +25,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.SlotHash;
 import redis.embedded.RedisServer;
+import redis.embedded.core.ExecutableProvider;
 
 import org.springframework.util.FileSystemUtils;
 
@@ -131,6 +132,51 @@ public final class LocalRedisServer implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Starts a Redis Sentinel process on a free port that monitors a primary under a
+	 * name, with a quorum of 2, and considers it down after a second of silence.
+	 * @param masterName the name clients ask the sentinels for
+	 * @param primary the primary it monitors
+	 * @return the running sentinel
+	 */
+	public static LocalRedisServer startSentinel(String masterName, LocalRedisServer primary) {
+		int port = freePort();
+		try {
+			Path directory = Files.createTempDirectory("redis-sentinel");
+			Path config = directory.resolve("sentinel.conf");
+			Files.writeString(config,
+					String.join("\n", "port " + port, "bind 127.0.0.1", "dir " + directory,
+							"sentinel monitor " + masterName + " " + primary.host() + " " + primary.port() + " 2",
+							"sentinel down-after-milliseconds " + masterName + " 1000",
+							"sentinel failover-timeout " + masterName + " 5000", ""));
+			Process process = new ProcessBuilder(binary().toString(), config.toString(), "--sentinel")
+				.redirectErrorStream(true)
+				.redirectOutput(ProcessBuilder.Redirect.DISCARD)
+				.start();
+			LocalRedisServer sentinel = new LocalRedisServer(port, process, null);
+			sentinel.directory = directory;
+			sentinel.awaitReady();
+			return sentinel;
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Could not start a sentinel on port " + port, ex);
+		}
+	}
+
+	/** Kills the server at once ({@code SIGKILL}), as a crash would. */
+	public void kill() {
+		if (this.process == null) {
+			throw new IllegalStateException("Only a redis-server process can be killed");
+		}
+		this.process.destroyForcibly();
+		try {
+			this.process.waitFor(10, TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
 	public String host() {
 		return "127.0.0.1";
 	}
@@ -225,6 +271,13 @@ public final class LocalRedisServer implements AutoCloseable {
 				Thread.currentThread().interrupt();
 			}
 		}
+	}
+
+	/** The redis-server on the {@code PATH}, else the one shipped in embedded-redis. */
+	private static Path binary() throws IOException {
+		Optional<Path> onPath = redisServerOnPath();
+		return onPath.isPresent() ? onPath.get()
+				: ExecutableProvider.newJarResourceProvider().get().toPath().toAbsolutePath();
 	}
 
 	static Optional<Path> redisServerOnPath() {

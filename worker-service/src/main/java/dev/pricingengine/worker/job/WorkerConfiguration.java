@@ -8,8 +8,15 @@ import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.metrics.CommandLatencyRecorder;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
+import org.redisson.client.RedisLoadingException;
+import org.redisson.client.RedisMasterDownException;
+import org.redisson.client.RedisReadonlyException;
+import org.redisson.client.RedisTimeoutException;
+import org.redisson.client.RedisTryAgainException;
 import org.redisson.config.Config;
-import org.redisson.config.SingleServerConfig;
+import org.redisson.config.BaseConfig;
+import org.redisson.config.ReadMode;
+import org.redisson.config.SentinelServersConfig;
 
 import org.springframework.boot.data.redis.autoconfigure.ClientResourcesBuilderCustomizer;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
@@ -50,39 +57,68 @@ class WorkerConfiguration {
 	/**
 	 * Redisson, for the fenced lock, on the same Redis as everything else: built from
 	 * Spring Boot's Redis connection details, so {@code spring.data.redis.*} (user,
-	 * password, TLS) configures it too. Its lock watchdog renews the lock's lease
-	 * ({@code pricing.worker.lock-lease}) while the holder lives. It serves only the
-	 * lock, so it gets two threads of each kind and a few connections (its defaults, 32
-	 * Netty threads and 24 idle connections, are sized for an application doing all its
-	 * Redis work through it).
+	 * password, TLS, a Sentinel's master name and nodes) configures it too. Its lock
+	 * watchdog renews the lock's lease ({@code pricing.worker.lock-lease}) while the
+	 * holder lives. It serves only the lock, so it gets two threads of each kind and a
+	 * few connections (its defaults, 32 Netty threads and 24 idle connections, are sized
+	 * for an application doing all its Redis work through it).
 	 */
 	@Bean(destroyMethod = "shutdown")
 	RedissonClient redissonClient(DataRedisConnectionDetails connection, WorkerProperties properties) {
-		DataRedisConnectionDetails.Standalone standalone = connection.getStandalone();
-		if (standalone == null) {
-			throw new IllegalStateException("The worker's lock supports a standalone Redis for now");
+		if (connection.getCluster() != null) {
+			throw new IllegalStateException("The worker's lock supports a standalone Redis and Sentinel for now");
 		}
+		// No WAIT for replicas after taking the lock: with a replica that died (the old
+		// primary after a failover, still listed by the sentinels) every attempt failed
+		// with
+		// "None of slaves were synced". A lock lost in a failover is what the fencing
+		// token
+		// is for: the token counter and the price fence replicate in order, so a fence a
+		// promoted replica holds never exceeds its counter.
 		Config config = new Config().setLockWatchdogTimeout(properties.lockLease().toMillis())
+			.setCheckLockSyncedSlaves(false)
 			.setNettyThreads(2)
 			.setThreads(2);
-		SingleServerConfig server = config.useSingleServer()
-			.setConnectionMinimumIdleSize(1)
-			.setConnectionPoolSize(properties.concurrency() + SPARE_LOCK_CONNECTIONS)
-			.setAddress(((connection.getSslBundle() != null) ? "rediss://" : "redis://") + standalone.getHost() + ":"
-					+ standalone.getPort())
-			.setDatabase(standalone.getDatabase());
+		String scheme = (connection.getSslBundle() != null) ? "rediss://" : "redis://";
+		int connections = properties.concurrency() + SPARE_LOCK_CONNECTIONS;
+		BaseConfig<?> servers;
+		DataRedisConnectionDetails.Sentinel sentinel = connection.getSentinel();
+		if (sentinel != null) {
+			SentinelServersConfig sentinelServers = config.useSentinelServers()
+				.setMasterName(sentinel.getMaster())
+				.setDatabase(sentinel.getDatabase())
+				.setSentinelUsername(sentinel.getUsername())
+				.setSentinelPassword(sentinel.getPassword())
+				.setReadMode(ReadMode.MASTER)
+				.setMasterConnectionMinimumIdleSize(1)
+				.setMasterConnectionPoolSize(connections)
+				.setSlaveConnectionMinimumIdleSize(1)
+				.setSlaveConnectionPoolSize(1);
+			sentinel.getNodes()
+				.forEach((node) -> sentinelServers.addSentinelAddress(scheme + node.host() + ":" + node.port()));
+			servers = sentinelServers;
+		}
+		else {
+			DataRedisConnectionDetails.Standalone standalone = connection.getStandalone();
+			servers = config.useSingleServer()
+				.setConnectionMinimumIdleSize(1)
+				.setConnectionPoolSize(connections)
+				.setAddress(scheme + standalone.getHost() + ":" + standalone.getPort())
+				.setDatabase(standalone.getDatabase());
+		}
 		if (connection.getUsername() != null) {
-			server.setUsername(connection.getUsername());
+			servers.setUsername(connection.getUsername());
 		}
 		if (connection.getPassword() != null) {
-			server.setPassword(connection.getPassword());
+			servers.setPassword(connection.getPassword());
 		}
 		return Redisson.create(config);
 	}
 
 	/**
-	 * Spring Framework's retry: transient Redis failures, market-data timeouts and a lost
-	 * lock (fenced out) only.
+	 * Spring Framework's retry: transient Redis failures (Lettuce's and, for the lock,
+	 * Redisson's: lost connections, timeouts, a failover in progress), market-data
+	 * timeouts and a lost lock (fenced out) only.
 	 */
 	@Bean
 	RetryTemplate jobRetryTemplate(WorkerProperties properties) {
@@ -94,7 +130,9 @@ class WorkerConfiguration {
 			.maxDelay(retry.maxDelay())
 			.jitter(retry.jitter())
 			.includes(RedisConnectionException.class, RedisCommandTimeoutException.class,
-					ExternalApiTimeoutException.class, FencedOutException.class)
+					org.redisson.client.RedisConnectionException.class, RedisTimeoutException.class,
+					RedisMasterDownException.class, RedisLoadingException.class, RedisReadonlyException.class,
+					RedisTryAgainException.class, ExternalApiTimeoutException.class, FencedOutException.class)
 			.build());
 	}
 
