@@ -15,6 +15,9 @@ import org.yaml.snakeyaml.Yaml;
 
 import org.springframework.boot.convert.DurationStyle;
 
+import static dev.pricingengine.system.YamlValues.at;
+import static dev.pricingengine.system.YamlValues.list;
+import static dev.pricingengine.system.YamlValues.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -286,25 +289,14 @@ class ContainerStackFilesTests {
 		Path file = LocalStack.REPOSITORY_ROOT.resolve(module).resolve("src/main/resources/application.yml");
 		String timeout = null;
 		for (Object document : new Yaml().loadAll(read(file))) {
-			Object profile = property(document, "spring.config.activate.on-profile");
-			Object setting = property(document, "spring.lifecycle.timeout-per-shutdown-phase");
+			Object profile = at(document, "spring.config.activate.on-profile");
+			Object setting = at(document, "spring.lifecycle.timeout-per-shutdown-phase");
 			if ((profile == null || profile.equals("docker")) && setting != null) {
 				timeout = (String) setting;
 			}
 		}
 		assertThat(timeout).as("spring.lifecycle.timeout-per-shutdown-phase in %s", file).isNotNull();
 		return DurationStyle.detectAndParse(timeout);
-	}
-
-	private static Object property(Object document, String name) {
-		Object value = document;
-		for (String key : name.split("\\.")) {
-			if (!(value instanceof Map<?, ?> properties)) {
-				return null;
-			}
-			value = properties.get(key);
-		}
-		return value;
 	}
 
 	private static String dockerfile() {
@@ -322,18 +314,6 @@ class ContainerStackFilesTests {
 		catch (IOException ex) {
 			throw new IllegalStateException(ex);
 		}
-	}
-
-	@SuppressWarnings("unchecked")
-	private static Map<String, Object> map(Object value) {
-		assertThat(value).isInstanceOf(Map.class);
-		return (Map<String, Object>) value;
-	}
-
-	@SuppressWarnings("unchecked")
-	private static List<Object> list(Object value) {
-		assertThat(value).isInstanceOf(List.class);
-		return (List<Object>) value;
 	}
 
 }
