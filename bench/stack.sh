@@ -1,6 +1,6 @@
 # Sourced by the whole-stack benchmarks: runs scripts/run-local.sh against the Redis on
-# 127.0.0.1:6379 under a fresh key prefix with an API key of its own, and removes everything it
-# made when the benchmark ends. Set before sourcing: ROOT, API_PORT.
+# 127.0.0.1:6379 (or REDIS_PORT) under a fresh key prefix with an API key of its own, and removes
+# everything it made when the benchmark ends. Set before sourcing: ROOT, API_PORT.
 # Provides: log, start_stack [VAR=value ...], publish [json], API, PREFIX, PRICING_API_KEY, WORK,
 # STACK_PID, and an EXIT trap that calls the benchmark's optional bench_cleanup first.
 
@@ -10,6 +10,7 @@ PREFIX="bench$$:"
 export PRICING_API_KEY=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n') # the key this run's API accepts
 WORK=$(mktemp -d)
 STACK_PID=""
+REDIS_PORT=${REDIS_PORT:-6379}
 API="http://127.0.0.1:$API_PORT"
 
 log() { printf '[bench] %s\n' "$*" >&2; }
@@ -18,9 +19,12 @@ stack_cleanup() {
   set +e
   declare -F bench_cleanup >/dev/null && bench_cleanup
   [[ -n $STACK_PID ]] && kill "$STACK_PID" 2>/dev/null && wait "$STACK_PID" 2>/dev/null
-  redis-cli --scan --pattern "${PREFIX}*" | xargs -r -n 1000 redis-cli unlink >/dev/null
-  # Redisson's own keys for the lock (its name after a prefix of Redisson's)
-  redis-cli --scan --pattern "redisson*:${PREFIX}*" | xargs -r -n 1000 redis-cli unlink >/dev/null
+  if redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
+    redis-cli -p "$REDIS_PORT" --scan --pattern "${PREFIX}*" | xargs -r -n 1000 redis-cli -p "$REDIS_PORT" unlink >/dev/null
+    # Redisson's own keys for the lock (its name after a prefix of Redisson's)
+    redis-cli -p "$REDIS_PORT" --scan --pattern "redisson*:${PREFIX}*" |
+      xargs -r -n 1000 redis-cli -p "$REDIS_PORT" unlink >/dev/null
+  fi
   rm -rf "$WORK"
 }
 trap stack_cleanup EXIT
@@ -42,14 +46,14 @@ for tool in redis-cli curl "$@"; do
     *) need "$tool" "$tool" ;;
   esac
 done
-redis-cli ping >/dev/null || { echo "bench: no Redis on 127.0.0.1:6379" >&2; exit 1; }
+redis-cli -p "$REDIS_PORT" ping >/dev/null || { echo "bench: no Redis on 127.0.0.1:$REDIS_PORT" >&2; exit 1; }
 # anything an earlier run with the same process id left behind
-redis-cli --scan --pattern "${PREFIX}*" | xargs -r -n 1000 redis-cli unlink >/dev/null
+redis-cli -p "$REDIS_PORT" --scan --pattern "${PREFIX}*" | xargs -r -n 1000 redis-cli -p "$REDIS_PORT" unlink >/dev/null
 
 # Starts the stack with the given extra environment and waits until it reports running.
 start_stack() {
   env "$@" PRICING_SECURITY_API_KEYS="$PRICING_API_KEY" PRICING_REDIS_KEY_PREFIX="$PREFIX" RUN_DIR="$WORK/run" \
-    API_PORT="$API_PORT" REDIS_URL=redis://127.0.0.1:6379 "$ROOT/scripts/run-local.sh" >"$WORK/stack.log" 2>&1 &
+    API_PORT="$API_PORT" REDIS_URL="redis://127.0.0.1:$REDIS_PORT" "$ROOT/scripts/run-local.sh" >"$WORK/stack.log" 2>&1 &
   STACK_PID=$!
   for _ in $(seq 1 300); do
     grep -q "Pricing engine is running" "$WORK/stack.log" && return

@@ -4,6 +4,7 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -46,6 +47,8 @@ public final class LocalRedisServer implements AutoCloseable {
 	private final RedisServer embedded;
 
 	private Path directory;
+
+	private Path certificateAuthority;
 
 	private LocalRedisServer(int port, Process process, RedisServer embedded) {
 		this.port = port;
@@ -163,6 +166,86 @@ public final class LocalRedisServer implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Starts a server that speaks only TLS, on a free port, with a certificate for
+	 * {@code 127.0.0.1} signed by a certificate authority of its own (made with
+	 * {@code openssl}); clients need not present one.
+	 * @param directory where the certificates go
+	 * @return the running server; {@link #certificateAuthority()} is what clients trust
+	 */
+	public static LocalRedisServer startTls(Path directory) {
+		Path ca = directory.resolve("ca.crt");
+		Path cert = directory.resolve("server.crt");
+		Path key = directory.resolve("server.key");
+		openssl(directory, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
+				"-days", "2", "-subj", "/CN=pricing-test-ca");
+		openssl(directory, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+				"-subj", "/CN=127.0.0.1");
+		try {
+			Files.writeString(directory.resolve("san.cnf"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		openssl(directory, "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+				"-out", "server.crt", "-days", "2", "-extfile", "san.cnf");
+		int port = freePort();
+		try {
+			Process process = new ProcessBuilder(binary().toString(), "--port", "0", "--tls-port", String.valueOf(port),
+					"--tls-cert-file", cert.toString(), "--tls-key-file", key.toString(), "--tls-ca-cert-file",
+					ca.toString(), "--tls-auth-clients", "no", "--bind", "127.0.0.1", "--save", "", "--appendonly",
+					"no")
+				.redirectErrorStream(true)
+				.redirectOutput(ProcessBuilder.Redirect.DISCARD)
+				.start();
+			LocalRedisServer server = new LocalRedisServer(port, process, null);
+			server.certificateAuthority = ca;
+			server.awaitListening();
+			return server;
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Could not start a TLS redis-server on port " + port, ex);
+		}
+	}
+
+	/**
+	 * Whether {@link #startTls} can run here: a {@code redis-server} on the {@code PATH}
+	 * (the embedded-redis binaries are built without TLS) and {@code openssl}.
+	 * @return whether both are installed
+	 */
+	public static boolean canStartTls() {
+		return redisServerOnPath().isPresent() && onPath("openssl").isPresent();
+	}
+
+	/**
+	 * The certificate of the authority that signed a TLS server's certificate.
+	 * @return its PEM file
+	 */
+	public Path certificateAuthority() {
+		return this.certificateAuthority;
+	}
+
+	private static void openssl(Path directory, String... arguments) {
+		List<String> command = new ArrayList<>(List.of("openssl"));
+		command.addAll(List.of(arguments));
+		try {
+			Process process = new ProcessBuilder(command).directory(directory.toFile())
+				.redirectErrorStream(true)
+				.redirectOutput(ProcessBuilder.Redirect.DISCARD)
+				.start();
+			if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
+				throw new IllegalStateException("openssl " + String.join(" ", arguments) + " failed");
+			}
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
 	/** Kills the server at once ({@code SIGKILL}), as a crash would. */
 	public void kill() {
 		if (this.process == null) {
@@ -235,6 +318,25 @@ public final class LocalRedisServer implements AutoCloseable {
 		}
 	}
 
+	/** Waits until the port accepts connections (a TLS server answers no plain PING). */
+	private void awaitListening() throws IOException {
+		long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+		while (System.nanoTime() < deadline) {
+			if (!this.process.isAlive()) {
+				throw new IOException("redis-server exited with " + this.process.exitValue());
+			}
+			try (Socket socket = new Socket()) {
+				socket.connect(new InetSocketAddress(host(), this.port), 500);
+				return;
+			}
+			catch (IOException ex) {
+				waitBriefly();
+			}
+		}
+		close();
+		throw new IOException("redis-server did not listen on port " + this.port + " within " + START_TIMEOUT);
+	}
+
 	private void awaitReady() throws IOException {
 		long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
 		IOException last = null;
@@ -281,12 +383,16 @@ public final class LocalRedisServer implements AutoCloseable {
 	}
 
 	static Optional<Path> redisServerOnPath() {
+		return onPath("redis-server");
+	}
+
+	private static Optional<Path> onPath(String program) {
 		String path = System.getenv("PATH");
 		if (path == null) {
 			return Optional.empty();
 		}
 		for (String dir : path.split(File.pathSeparator)) {
-			Path candidate = Path.of(dir, "redis-server");
+			Path candidate = Path.of(dir, program);
 			if (Files.isExecutable(candidate)) {
 				return Optional.of(candidate);
 			}

@@ -20,6 +20,8 @@ import org.redisson.config.SentinelServersConfig;
 
 import org.springframework.boot.data.redis.autoconfigure.ClientResourcesBuilderCustomizer;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisProperties;
+import org.springframework.boot.ssl.SslBundle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.retry.RetryPolicy;
@@ -57,29 +59,44 @@ class WorkerConfiguration {
 	/**
 	 * Redisson, for the fenced lock, on the same Redis as everything else: built from
 	 * Spring Boot's Redis connection details, so {@code spring.data.redis.*} (user,
-	 * password, TLS, a Sentinel's master name and nodes) configures it too. Its lock
-	 * watchdog renews the lock's lease ({@code pricing.worker.lock-lease}) while the
-	 * holder lives. It serves only the lock, so it gets two threads of each kind and a
-	 * few connections (its defaults, 32 Netty threads and 24 idle connections, are sized
-	 * for an application doing all its Redis work through it).
+	 * password, TLS with an SSL bundle's trust and key material, a Sentinel's master name
+	 * and nodes) configures it too. Its lock watchdog renews the lock's lease
+	 * ({@code pricing.worker.lock-lease}) while the holder lives. It serves only the
+	 * lock, so it gets two threads of each kind and a few connections (its defaults, 32
+	 * Netty threads and 24 idle connections, are sized for an application doing all its
+	 * Redis work through it).
 	 */
 	@Bean(destroyMethod = "shutdown")
-	RedissonClient redissonClient(DataRedisConnectionDetails connection, WorkerProperties properties) {
+	RedissonClient redissonClient(DataRedisConnectionDetails connection, DataRedisProperties redisProperties,
+			WorkerProperties properties) {
 		if (connection.getCluster() != null) {
 			throw new IllegalStateException("The worker's lock supports a standalone Redis and Sentinel for now");
 		}
-		// No WAIT for replicas after taking the lock: with a replica that died (the old
-		// primary after a failover, still listed by the sentinels) every attempt failed
-		// with
-		// "None of slaves were synced". A lock lost in a failover is what the fencing
-		// token
-		// is for: the token counter and the price fence replicate in order, so a fence a
-		// promoted replica holds never exceeds its counter.
+		// No WAIT for replicas after taking the lock: with a replica that
+		// died (the old primary after a failover, still listed by the
+		// sentinels) every attempt failed ("None of slaves were synced").
+		// A lock lost in a failover is what the fencing token is for: the
+		// token counter and the price fence replicate in order, so a fence
+		// a promoted replica holds never exceeds its counter.
 		Config config = new Config().setLockWatchdogTimeout(properties.lockLease().toMillis())
 			.setCheckLockSyncedSlaves(false)
 			.setNettyThreads(2)
 			.setThreads(2);
-		String scheme = (connection.getSslBundle() != null) ? "rediss://" : "redis://";
+		SslBundle ssl = connection.getSslBundle();
+		String url = redisProperties.getUrl();
+		boolean tls = ssl != null || (url != null && url.startsWith("rediss:"));
+		String scheme = tls ? "rediss://" : "redis://";
+		if (ssl != null) {
+			// the bundle's trust (a private CA) and client key, as Boot gives Lettuce
+			config.setSslTrustManagerFactory(ssl.getManagers().getTrustManagerFactory())
+				.setSslKeyManagerFactory(ssl.getManagers().getKeyManagerFactory());
+			if (ssl.getOptions().getEnabledProtocols() != null) {
+				config.setSslProtocols(ssl.getOptions().getEnabledProtocols());
+			}
+			if (ssl.getOptions().getCiphers() != null) {
+				config.setSslCiphers(ssl.getOptions().getCiphers());
+			}
+		}
 		int connections = properties.concurrency() + SPARE_LOCK_CONNECTIONS;
 		BaseConfig<?> servers;
 		DataRedisConnectionDetails.Sentinel sentinel = connection.getSentinel();
