@@ -3,6 +3,7 @@ package dev.pricingengine.api.catalog;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 
 import dev.pricingengine.common.catalog.Product;
 import dev.pricingengine.common.catalog.ProductCodec;
@@ -34,9 +35,10 @@ class CatalogRepository {
 
 	/**
 	 * Times a chunk reads its products' categories before giving up (another import moved
-	 * one of them in between each time).
+	 * one of them in between each time): 48 imports of one product, 8 at a time, needed
+	 * more than 5.
 	 */
-	private static final int MAX_CHUNK_READS = 5;
+	private static final int MAX_CHUNK_READS = 100;
 
 	private final SharedRedisConnection redisConnection;
 
@@ -121,7 +123,9 @@ class CatalogRepository {
 				return Mono.error(new IllegalStateException("The products of a catalog import chunk moved between "
 						+ "categories " + attempt + " times while it was applied (concurrent imports)"));
 			}
-			return applyChunk(entries, attempt + 1);
+			// imports racing on the same products: a random pause that grows lets one win
+			Duration pause = Duration.ofMillis(ThreadLocalRandom.current().nextLong(1, 2 + Math.min(attempt, 20)));
+			return Mono.delay(pause).then(applyChunk(entries, attempt + 1));
 		});
 	}
 

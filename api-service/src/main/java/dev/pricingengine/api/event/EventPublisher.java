@@ -55,6 +55,8 @@ class EventPublisher {
 
 	private final Duration replicaTimeout;
 
+	private final ReplicationWaits replicationWaits;
+
 	EventPublisher(@Qualifier("eventRedisConnection") SharedRedisConnection redisConnection, RedisKeys keys,
 			MeterRegistry meters, EventProperties properties, LettuceConnectionFactory connectionFactory) {
 		Duration commandTimeout = connectionFactory.getClientConfiguration().getCommandTimeout();
@@ -68,6 +70,8 @@ class EventPublisher {
 		this.meters = meters;
 		this.minReplicas = properties.minReplicas();
 		this.replicaTimeout = properties.replicaTimeout();
+		this.replicationWaits = new ReplicationWaits(() -> redisConnection.connection().reactive(), this.minReplicas,
+				this.replicaTimeout);
 	}
 
 	Mono<Published> publish(MarketEvent event) {
@@ -88,7 +92,7 @@ class EventPublisher {
 					EnvelopeCodec.encode(envelope), envelope.eventId())
 			.next()
 			.doOnNext((receivers) -> span.setAttribute(RECEIVERS, receivers))
-			.flatMap((receivers) -> (receivers > 0) ? replicated(redis, envelope, span).thenReturn(receivers)
+			.flatMap((receivers) -> (receivers > 0) ? replicated(envelope, span).thenReturn(receivers)
 					: Mono.just(receivers))
 			.doOnNext((receivers) -> count(event, (receivers > 0) ? "accepted" : "no_listener"))
 			.doOnError((ex) -> span.recordException(ex).setStatus(StatusCode.ERROR))
@@ -99,15 +103,15 @@ class EventPublisher {
 
 	/**
 	 * Completes once {@code pricing.events.min-replicas} replicas have every write of
-	 * this connection so far, the event's included; fails with
-	 * {@link NotReplicatedException} when fewer have it within
-	 * {@code pricing.events.replica-timeout}.
+	 * this connection so far, the event's included (a {@link ReplicationWaits} shared by
+	 * the publishes in flight); fails with {@link NotReplicatedException} when fewer have
+	 * it within {@code pricing.events.replica-timeout}.
 	 */
-	private Mono<Void> replicated(RedisReactiveCommands<String, String> redis, EventEnvelope envelope, Span span) {
+	private Mono<Void> replicated(EventEnvelope envelope, Span span) {
 		if (this.minReplicas == 0) {
 			return Mono.empty();
 		}
-		return redis.waitForReplication(this.minReplicas, this.replicaTimeout.toMillis())
+		return this.replicationWaits.acknowledged()
 			.doOnNext((replicas) -> span.setAttribute(REPLICAS, replicas))
 			.flatMap((replicas) -> (replicas >= this.minReplicas) ? Mono.empty() : Mono.error(
 					new NotReplicatedException(envelope.eventId(), replicas, this.minReplicas, this.replicaTimeout)));

@@ -1,9 +1,16 @@
 package dev.pricingengine.api.catalog;
 
 import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 
 import dev.pricingengine.api.ApiIntegrationTest;
 import dev.pricingengine.common.catalog.Product;
@@ -122,6 +129,51 @@ class CatalogIntegrationTests {
 			.as("revisions of the categories whose entries each import changed")
 			.containsEntry("C-from", "2")
 			.containsEntry("C-to", "1");
+	}
+
+	@Test
+	void aProductListedTwiceInOneImportEndsInItsLastCategoryOnly() {
+		importJson(entry("P-twice", Map.of("category", "\"C-old\""))).expectStatus().isOk();
+		importJson("[" + entry("P-twice", Map.of("category", "\"C-first\"")) + ","
+				+ entry("P-twice", Map.of("category", "\"C-last\"")) + "]")
+			.expectStatus()
+			.isOk();
+		assertThat(redis().sync().hget(this.keys.product("P-twice"), "category")).isEqualTo("C-last");
+		assertThat(redis().sync().hexists(this.keys.category("C-last"), "P-twice")).isTrue();
+		assertThat(redis().sync().hexists(this.keys.category("C-first"), "P-twice")).isFalse();
+		assertThat(redis().sync().hexists(this.keys.category("C-old"), "P-twice")).isFalse();
+	}
+
+	/**
+	 * Imports racing to move one product, each to a category of its own: each reads the
+	 * product's category before its script runs, and the script refuses (then the import
+	 * reads again) when another moved it in between, so the product ends in exactly one
+	 * category's entries, the one its hash names. (A move that went by a stale read would
+	 * leave an entry behind in a category no later import touches.)
+	 */
+	@Test
+	void concurrentImportsMovingAProductLeaveItInExactlyOneCategory() throws Exception {
+		List<String> categories = IntStream.range(0, 64).mapToObj((i) -> "C-race-" + i).toList();
+		ExecutorService importers = Executors.newFixedThreadPool(8);
+		try {
+			List<Future<?>> imports = new ArrayList<>();
+			for (String category : categories) {
+				imports.add(importers
+					.submit(() -> importJson(entry("P-race", Map.of("category", "\"" + category + "\""))).expectStatus()
+						.isOk()));
+			}
+			for (Future<?> done : imports) {
+				done.get(60, TimeUnit.SECONDS);
+			}
+		}
+		finally {
+			importers.shutdownNow();
+		}
+		String category = redis().sync().hget(this.keys.product("P-race"), "category");
+		assertThat(categories.stream()
+			.filter((candidate) -> redis().sync().hexists(this.keys.category(candidate), "P-race")))
+			.as("categories whose entries hold the product")
+			.containsExactly(category);
 	}
 
 	@ParameterizedTest

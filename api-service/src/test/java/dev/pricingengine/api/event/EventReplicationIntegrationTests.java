@@ -1,6 +1,12 @@
 package dev.pricingengine.api.event;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import dev.pricingengine.api.TestApiKey;
 import dev.pricingengine.common.redis.RedisKeys;
@@ -20,9 +26,11 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
 import org.springframework.context.annotation.Import;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
 import org.springframework.http.MediaType;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -98,6 +106,52 @@ class EventReplicationIntegrationTests {
 		assertThat(this.replicaConnection.sync().hget(this.keys.unbridgedEnvelopes(), accepted.eventId()))
 			.as("the accepted event on the replica")
 			.contains(accepted.eventId());
+	}
+
+	/**
+	 * Publishes in flight together share their {@code WAIT}s (Redis blocks a client for
+	 * the length of one): with the replica away, each is refused as not replicated, none
+	 * times out behind the others' waits (with a {@code WAIT} of its own each, half of
+	 * eight failed as command timeouts).
+	 */
+	@Test
+	void concurrentPublishesAreAllAnsweredWithOrWithoutTheReplica() throws Exception {
+		assertThat(publishConcurrently(16)).as("answers with the replica").containsOnly("202");
+		int port = replica.port();
+		this.replicaConnection.close();
+		replica.close();
+		long sent = System.nanoTime();
+		assertThat(publishConcurrently(8)).as("answers without a replica").containsOnly("503 Event not replicated");
+		assertThat(Duration.ofNanos(System.nanoTime() - sent))
+			.as("a few shared timeouts (1 s each), not one a publish after another")
+			.isLessThan(Duration.ofSeconds(6));
+		replica = LocalRedisServer.start(port, REPLICA_OF);
+		this.replicaConnection = this.redisClient.connect(RedisURI.create(replica.host(), replica.port()));
+		awaitReplicaInSync();
+	}
+
+	/** Each answer's status, and a problem's title after it. */
+	private List<String> publishConcurrently(int publishes) throws Exception {
+		ExecutorService publishers = Executors.newFixedThreadPool(publishes);
+		try {
+			List<Future<String>> answers = new ArrayList<>();
+			for (int i = 0; i < publishes; i++) {
+				answers.add(publishers.submit(() -> {
+					EntityExchangeResult<ProblemDetail> answer = publish().expectBody(ProblemDetail.class)
+						.returnResult();
+					int status = answer.getStatus().value();
+					return (status == 202) ? "202" : status + " " + answer.getResponseBody().getTitle();
+				}));
+			}
+			List<String> answered = new ArrayList<>();
+			for (Future<String> answer : answers) {
+				answered.add(answer.get(20, TimeUnit.SECONDS));
+			}
+			return answered;
+		}
+		finally {
+			publishers.shutdownNow();
+		}
 	}
 
 	@Test

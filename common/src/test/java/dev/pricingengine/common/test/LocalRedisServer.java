@@ -104,6 +104,19 @@ public final class LocalRedisServer implements AutoCloseable {
 	public static LocalRedisServer start(int port, String... extraSettings) {
 		List<String> settings = new ArrayList<>(List.of("bind 127.0.0.1", "save \"\"", "appendonly no"));
 		settings.addAll(List.of(extraSettings));
+		// a directory of its own unless given one: a replica's full sync writes dump.rdb
+		// there even with saving off, and a server started later in the same place loads
+		// it
+		Path directory = null;
+		if (settings.stream().noneMatch((setting) -> setting.startsWith("dir "))) {
+			try {
+				directory = Files.createTempDirectory("redis-server");
+			}
+			catch (IOException ex) {
+				throw new UncheckedIOException(ex);
+			}
+			settings.add("dir " + directory);
+		}
 		try {
 			Optional<Path> binary = redisServerOnPath();
 			LocalRedisServer server;
@@ -127,6 +140,7 @@ public final class LocalRedisServer implements AutoCloseable {
 				embedded.start();
 				server = new LocalRedisServer(port, null, embedded);
 			}
+			server.directory = directory;
 			server.awaitReady();
 			return server;
 		}
@@ -194,7 +208,7 @@ public final class LocalRedisServer implements AutoCloseable {
 			Process process = new ProcessBuilder(binary().toString(), "--port", "0", "--tls-port", String.valueOf(port),
 					"--tls-cert-file", cert.toString(), "--tls-key-file", key.toString(), "--tls-ca-cert-file",
 					ca.toString(), "--tls-auth-clients", "no", "--bind", "127.0.0.1", "--save", "", "--appendonly",
-					"no")
+					"no", "--dir", directory.toString())
 				.redirectErrorStream(true)
 				.redirectOutput(ProcessBuilder.Redirect.DISCARD)
 				.start();

@@ -18,7 +18,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongConsumer;
 
 import dev.pricingengine.common.catalog.Product;
@@ -78,9 +80,10 @@ public class Recalculator {
 
 	/**
 	 * Times a base price reads its product's category before giving up (the product moved
-	 * between categories in between each time: catalog imports racing the event).
+	 * between categories in between each time: catalog imports racing the event), with a
+	 * random pause that grows between reads.
 	 */
-	private static final int MAX_CATEGORY_READS = 5;
+	private static final int MAX_CATEGORY_READS = 100;
 
 	/** Batches whose writes may be unconfirmed while the next ones are priced. */
 	private static final int MAX_WRITES_IN_FLIGHT = 2;
@@ -258,6 +261,8 @@ public class Recalculator {
 				throw new IllegalStateException("Product " + event.productId() + " moved between categories " + attempt
 						+ " times while its base price was applied");
 			}
+			LockSupport.parkNanos(
+					Duration.ofMillis(ThreadLocalRandom.current().nextLong(1, 2 + Math.min(attempt, 20))).toNanos());
 		}
 	}
 
