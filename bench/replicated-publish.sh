@@ -2,21 +2,23 @@
 # What waiting for a replica costs a publish (a command to run, not a test). Starts a Redis primary
 # and a replica of it (redis-server processes on free ports), the stack on the primary through
 # scripts/run-local.sh (its listeners and workers take the events), and beside it two more APIs on
-# the same Redis, started alike (each service's jvm.options, agent off) but for
-# PRICING_EVENTS_MIN_REPLICAS: 0 (answers once the primary has the event) and 1 (after WAIT 1).
+# the same Redis, started as run-local.sh starts its API (scripts/java-service.sh with the agent,
+# otel-agent.properties and jvm.options; no collector: the agent exports nothing, as run-local.sh's
+# do without one) but for PRICING_EVENTS_MIN_REPLICAS: 0 (answers once the primary has the event)
+# and 1 (after WAIT 1).
 # Then, interleaved, RUNS times against each: wrk -c CONNECTIONS for DURATION of
 # POST /api/v1/publish-market-event (a category's demand factor; the publish rate limit raised out
 # of the way). Prints each run and the medians of throughput, p50 and p99 (any non-202 fails).
 #
-# Environment: CONNECTIONS (8), DURATION (10s), WARMUP (20s), RUNS (3), API_PORT (18280; the
-# stack's listeners and workers take the ports after it), NO_WAIT_PORT (API_PORT + 20),
+# Environment: CONNECTIONS (8), DURATION (10s), WARMUP (60s: runs after 20 s still climbed),
+# RUNS (3), API_PORT (18280; the stack's listeners and workers take the ports after it), NO_WAIT_PORT (API_PORT + 20),
 # WAIT_PORT (API_PORT + 21).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CONNECTIONS=${CONNECTIONS:-8}
 DURATION=${DURATION:-10s}
-WARMUP=${WARMUP:-20s}
+WARMUP=${WARMUP:-60s}
 RUNS=${RUNS:-3}
 API_PORT=${API_PORT:-18280}
 NO_WAIT_PORT=${NO_WAIT_PORT:-$((API_PORT + 20))}
@@ -59,7 +61,11 @@ start_api() {
   env PORT="$1" REDIS_URL="redis://127.0.0.1:$PRIMARY_PORT" PRICING_REDIS_KEY_PREFIX="$PREFIX" \
     PRICING_SECURITY_API_KEYS="$PRICING_API_KEY" PRICING_SECURITY_PUBLISH_RATE_PER_SECOND=1000000 \
     PRICING_EVENTS_MIN_REPLICAS="$2" PRICING_CATALOG_DEMO_SIZE=0 MALLOC_ARENA_MAX=2 \
-    "$ROOT/scripts/java-service.sh" "" "$ROOT/api-service/jvm.options" \
+    OTEL_SERVICE_NAME=api-service OTEL_JAVAAGENT_CONFIGURATION_FILE="$ROOT/otel-agent.properties" \
+    OTEL_INSTRUMENTATION_LETTUCE_ENABLED=false OTEL_TRACES_EXPORTER=none OTEL_METRICS_EXPORTER=none \
+    OTEL_LOGS_EXPORTER=none \
+    "$ROOT/scripts/java-service.sh" "$ROOT/api-service/target/agent/opentelemetry-javaagent.jar" \
+    "$ROOT/api-service/jvm.options" \
     -jar "$ROOT/api-service/target/api-service-$VERSION.jar" >"$WORK/api-$1.log" 2>&1 &
   API_PIDS+=($!)
   for _ in $(seq 1 120); do

@@ -16,6 +16,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.IntStream;
@@ -54,6 +56,9 @@ public final class LocalRedisServer implements AutoCloseable {
 		this.port = port;
 		this.process = process;
 		this.embedded = embedded;
+		if (process != null) {
+			Orphans.PROCESSES.add(process);
+		}
 	}
 
 	/**
@@ -285,6 +290,9 @@ public final class LocalRedisServer implements AutoCloseable {
 	@Override
 	public void close() {
 		stop();
+		if (this.process != null) {
+			Orphans.PROCESSES.remove(this.process);
+		}
 		if (this.directory != null) {
 			FileSystemUtils.deleteRecursively(this.directory.toFile());
 		}
@@ -422,6 +430,22 @@ public final class LocalRedisServer implements AutoCloseable {
 		catch (IOException ex) {
 			throw new IllegalStateException("No free port", ex);
 		}
+	}
+
+	/**
+	 * The server processes not closed yet, killed when the JVM exits: a test class that
+	 * fails while starting its servers (before its {@code @AfterAll} can run) leaves none
+	 * behind.
+	 */
+	private static final class Orphans {
+
+		static final Set<Process> PROCESSES = ConcurrentHashMap.newKeySet();
+
+		static {
+			Runtime.getRuntime()
+				.addShutdownHook(new Thread(() -> PROCESSES.forEach(Process::destroyForcibly), "redis-server-orphans"));
+		}
+
 	}
 
 }
