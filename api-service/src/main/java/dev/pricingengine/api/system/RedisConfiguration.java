@@ -1,5 +1,7 @@
 package dev.pricingengine.api.system;
 
+import dev.pricingengine.common.redis.LegacyKeySchemaCheck;
+import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
 import io.lettuce.core.protocol.ProtocolVersion;
 
@@ -24,6 +26,12 @@ class RedisConfiguration {
 	@Bean
 	SharedRedisConnection sharedRedisConnection(LettuceConnectionFactory connectionFactory) {
 		return new SharedRedisConnection(connectionFactory);
+	}
+
+	/** Refuses to start on keys named as before the key schema's hash tags. */
+	@Bean
+	LegacyKeySchemaCheck legacyKeySchemaCheck(SharedRedisConnection sharedRedisConnection, RedisKeys keys) {
+		return new LegacyKeySchemaCheck(sharedRedisConnection, keys);
 	}
 
 	/**

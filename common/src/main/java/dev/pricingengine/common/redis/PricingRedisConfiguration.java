@@ -19,9 +19,4 @@ public class PricingRedisConfiguration {
 		return new RedisKeys(properties.keyPrefix(), properties.eventsChannel());
 	}
 
-	@Bean
-	LegacyKeySchemaCheck legacyKeySchemaCheck(SharedRedisConnection redisConnection, RedisKeys keys) {
-		return new LegacyKeySchemaCheck(redisConnection, keys);
-	}
-
 }

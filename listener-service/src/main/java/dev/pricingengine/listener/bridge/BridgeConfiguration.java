@@ -1,5 +1,7 @@
 package dev.pricingengine.listener.bridge;
 
+import dev.pricingengine.common.redis.LegacyKeySchemaCheck;
+import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -30,6 +32,12 @@ class BridgeConfiguration implements SchedulingConfigurer {
 	@Bean
 	SharedRedisConnection sharedRedisConnection(LettuceConnectionFactory connectionFactory) {
 		return new SharedRedisConnection(connectionFactory);
+	}
+
+	/** Refuses to start on keys named as before the key schema's hash tags. */
+	@Bean
+	LegacyKeySchemaCheck legacyKeySchemaCheck(SharedRedisConnection sharedRedisConnection, RedisKeys keys) {
+		return new LegacyKeySchemaCheck(sharedRedisConnection, keys);
 	}
 
 	@Override

@@ -1,5 +1,7 @@
 package dev.pricingengine.worker.job;
 
+import dev.pricingengine.common.redis.LegacyKeySchemaCheck;
+import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
 import dev.pricingengine.worker.marketdata.ExternalApiTimeoutException;
 import dev.pricingengine.worker.recalc.FencedOutException;
@@ -54,6 +56,12 @@ class WorkerConfiguration {
 	@Bean
 	SharedRedisConnection sharedRedisConnection(LettuceConnectionFactory connectionFactory) {
 		return new SharedRedisConnection(connectionFactory);
+	}
+
+	/** Refuses to start on keys named as before the key schema's hash tags. */
+	@Bean
+	LegacyKeySchemaCheck legacyKeySchemaCheck(SharedRedisConnection sharedRedisConnection, RedisKeys keys) {
+		return new LegacyKeySchemaCheck(sharedRedisConnection, keys);
 	}
 
 	/**
