@@ -9,6 +9,11 @@
 #                   the host is local, a redis-server is started on that port.
 #   LOCAL_REDIS     auto (default): redis-server from PATH, else the binary shipped in the
 #                   embedded-redis artifact from Maven Central; embedded: always the latter.
+#   REDIS_CLUSTER   a number n of primaries (3 or more): run on a Redis Cluster instead, n primaries
+#                   and n replicas on ports REDIS_CLUSTER_PORT (default 7000) and up, started (from
+#                   the same redis-server as above) when nothing answers on the first of them.
+#   SPRING_DATA_REDIS_CLUSTER_NODES  host:port,... of a Redis Cluster to use (no Redis is started);
+#                   REDIS_URL then carries only credentials and TLS (rediss://).
 #   API_PORT        API port (default 8080); further API replicas, then listeners and workers,
 #                   use the ports after it.
 #   APIS            how many API replicas to start (default 1), as behind a load balancer.
@@ -60,7 +65,9 @@ SERVICE_MODULES=()
 SERVICE_NAMES=()
 SERVICE_PORTS=()
 REPORTED=()
-REDIS_PID=""
+REDIS_PIDS=()
+REDIS_CLUSTER=${REDIS_CLUSTER:-}
+REDIS_CLUSTER_PORT=${REDIS_CLUSTER_PORT:-7000}
 
 log() { printf '[run-local] %s\n' "$*" >&2; }
 fail() { printf '[run-local] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -82,10 +89,10 @@ cleanup() {
     kill -KILL "${SERVICE_PIDS[@]}" 2>/dev/null || true
     wait "${SERVICE_PIDS[@]}" 2>/dev/null || true
   fi
-  if [[ -n $REDIS_PID ]]; then
-    log "stopping the redis-server this script started"
-    kill -TERM "$REDIS_PID" 2>/dev/null || true
-    wait "$REDIS_PID" 2>/dev/null || true
+  if ((${#REDIS_PIDS[@]})); then
+    log "stopping the redis-server processes this script started"
+    kill -TERM "${REDIS_PIDS[@]}" 2>/dev/null || true
+    wait "${REDIS_PIDS[@]}" 2>/dev/null || true
   fi
 }
 trap cleanup EXIT
@@ -139,8 +146,32 @@ embedded_redis_server() {
   printf '%s\n' "$dir/$entry"
 }
 
+local_redis_server() {
+  if [[ $LOCAL_REDIS != embedded ]] && command -v redis-server; then
+    return
+  fi
+  embedded_redis_server
+}
+
+# Starts a redis-server on a local port, persistence off, with extra settings; appends its pid to
+# REDIS_PIDS and returns once it answers.
+start_redis_server() {
+  local binary=$1 port=$2
+  shift 2
+  log "starting $binary on port $port${*:+ ($*)}"
+  "$binary" --port "$port" --bind 127.0.0.1 --save "" --appendonly no "$@" \
+    >"$RUN_DIR/logs/redis-$port.log" 2>&1 &
+  REDIS_PIDS+=($!)
+  for _ in $(seq 1 100); do
+    redis_answers 127.0.0.1 "$port" && return
+    kill -0 "$!" 2>/dev/null || fail "redis-server exited; see $RUN_DIR/logs/redis-$port.log"
+    sleep 0.1
+  done
+  fail "redis-server did not answer on port $port"
+}
+
 ensure_redis() {
-  local host port binary
+  local host port
   read -r host port < <(redis_hostport)
   if redis_answers "$host" "$port"; then
     log "using the Redis at $host:$port"
@@ -150,21 +181,104 @@ ensure_redis() {
     127.0.0.1 | localhost | ::1) ;;
     *) fail "no Redis answers at $host:$port (REDIS_URL=$REDIS_URL)" ;;
   esac
-  if [[ $LOCAL_REDIS != embedded ]] && binary=$(command -v redis-server); then
-    :
-  else
-    binary=$(embedded_redis_server)
-  fi
-  log "starting $binary on port $port"
-  "$binary" --port "$port" --bind 127.0.0.1 --save "" --appendonly no \
-    >"$RUN_DIR/logs/redis.log" 2>&1 &
-  REDIS_PID=$!
-  for _ in $(seq 1 100); do
-    redis_answers "$host" "$port" && return
-    kill -0 "$REDIS_PID" 2>/dev/null || fail "redis-server exited; see $RUN_DIR/logs/redis.log"
+  start_redis_server "$(local_redis_server)" "$port"
+}
+
+# Sends one command (inline protocol) to a local Redis and prints its reply: a status, an integer
+# or the first line of a bulk string (CLUSTER MYID's node id). Fails on an error reply.
+redis_command() {
+  local port=$1 reply
+  shift
+  reply=$( (exec 3<>"/dev/tcp/127.0.0.1/$port" && printf '%s\r\n' "$*" >&3 && read -r -t 5 line <&3 &&
+    if [[ $line == '$'* ]]; then read -r -t 5 line <&3; fi && printf '%s' "$line") 2>/dev/null) || return 1
+  reply=${reply%$'\r'}
+  [[ $reply != -* ]] || { log "Redis on port $port answered $reply to ${1:-} ${2:-}"; return 1; }
+  printf '%s\n' "${reply#+}"
+}
+
+# A cluster of REDIS_CLUSTER primaries with a replica each, from redis-server processes: nodes
+# meet, each primary takes an equal range of the 16384 slots, each replica follows a primary.
+# Plain CLUSTER commands rather than redis-cli, which the embedded-redis fallback lacks.
+start_redis_cluster() {
+  local primaries=$1 binary dir nodes=() port i first last
+  binary=$(local_redis_server)
+  dir="$RUN_DIR/redis-cluster"
+  rm -rf "$dir"
+  for i in $(seq 0 $((2 * primaries - 1))); do
+    port=$((REDIS_CLUSTER_PORT + i))
+    mkdir -p "$dir/$port"
+    start_redis_server "$binary" "$port" --cluster-enabled yes --cluster-config-file nodes.conf \
+      --cluster-node-timeout 5000 --dir "$dir/$port"
+    nodes+=("$port")
+  done
+  for port in "${nodes[@]:1}"; do
+    redis_command "$port" CLUSTER MEET 127.0.0.1 "$REDIS_CLUSTER_PORT" >/dev/null || fail "CLUSTER MEET failed"
+  done
+  for i in $(seq 0 $((primaries - 1))); do
+    first=$((i * 16384 / primaries))
+    last=$(((i + 1) * 16384 / primaries - 1))
+    redis_command "${nodes[$i]}" CLUSTER ADDSLOTS $(seq "$first" "$last") >/dev/null ||
+      fail "CLUSTER ADDSLOTS failed"
+  done
+  # a replica can follow its primary only once it knows it: wait until every node knows all
+  for _ in $(seq 1 200); do
+    local known=1
+    for port in "${nodes[@]}"; do
+      (($(redis_cluster_known "$port") == ${#nodes[@]})) || known=0
+    done
+    ((known)) && break
     sleep 0.1
   done
-  fail "redis-server did not answer on port $port"
+  for i in $(seq 0 $((primaries - 1))); do
+    redis_command "${nodes[$((primaries + i))]}" CLUSTER REPLICATE \
+      "$(redis_command "${nodes[$i]}" CLUSTER MYID)" >/dev/null || fail "CLUSTER REPLICATE failed"
+  done
+  for _ in $(seq 1 300); do
+    local ok=1
+    for port in "${nodes[@]}"; do
+      [[ $(redis_cluster_info "$port") == *cluster_state:ok* ]] || ok=0
+    done
+    ((ok)) && return
+    sleep 0.1
+  done
+  fail "the local Redis Cluster did not reach cluster_state:ok; logs in $RUN_DIR/logs"
+}
+
+# The lines of CLUSTER INFO (a bulk reply).
+redis_cluster_info() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1" && printf 'CLUSTER INFO\r\n' >&3 && read -r -t 5 _ <&3 &&
+    while read -r -t 1 line <&3; do
+      line=${line%$'\r'}
+      [[ -n $line ]] || break
+      printf '%s\n' "$line"
+    done) 2>/dev/null
+}
+
+redis_cluster_known() {
+  local info
+  info=$(redis_cluster_info "$1")
+  sed -n 's/^cluster_known_nodes:\([0-9]*\)$/\1/p' <<<"$info"
+}
+
+# Sets SPRING_DATA_REDIS_CLUSTER_NODES, the services' Redis Cluster, starting one if needed.
+ensure_redis_cluster() {
+  if [[ -n ${SPRING_DATA_REDIS_CLUSTER_NODES:-} ]]; then
+    log "using the Redis Cluster at $SPRING_DATA_REDIS_CLUSTER_NODES"
+    return
+  fi
+  [[ $REDIS_CLUSTER =~ ^[0-9]+$ ]] && ((REDIS_CLUSTER >= 3)) ||
+    fail "REDIS_CLUSTER must be a number of primaries, 3 or more (Redis Cluster's minimum), not '$REDIS_CLUSTER'"
+  local i nodes=()
+  for i in $(seq 0 $((2 * REDIS_CLUSTER - 1))); do nodes+=("127.0.0.1:$((REDIS_CLUSTER_PORT + i))"); done
+  if redis_answers 127.0.0.1 "$REDIS_CLUSTER_PORT"; then
+    log "using the Redis Cluster answering on port $REDIS_CLUSTER_PORT"
+  else
+    start_redis_cluster "$REDIS_CLUSTER"
+    log "started a Redis Cluster: $REDIS_CLUSTER primaries and $REDIS_CLUSTER replicas on ports" \
+      "$REDIS_CLUSTER_PORT-$((REDIS_CLUSTER_PORT + 2 * REDIS_CLUSTER - 1))"
+  fi
+  SPRING_DATA_REDIS_CLUSTER_NODES=$(IFS=,; printf '%s' "${nodes[*]}")
+  export SPRING_DATA_REDIS_CLUSTER_NODES
 }
 
 # --- Services ----------------------------------------------------------------------------
@@ -290,7 +404,11 @@ esac
 mkdir -p "$RUN_DIR/logs"
 command -v java >/dev/null || fail "java (JDK 17+) is required"
 ensure_built
-ensure_redis
+if [[ -n $REDIS_CLUSTER || -n ${SPRING_DATA_REDIS_CLUSTER_NODES:-} ]]; then
+  ensure_redis_cluster
+else
+  ensure_redis
+fi
 configure_tracing
 GENERATED_API_KEY=""
 if [[ -z ${PRICING_SECURITY_API_KEYS:-} ]]; then

@@ -11,7 +11,7 @@ import dev.pricingengine.common.redis.LuaScript;
 import dev.pricingengine.common.redis.RedisKeys;
 import io.lettuce.core.ScriptOutputType;
 import dev.pricingengine.common.redis.SharedRedisConnection;
-import io.lettuce.core.api.reactive.RedisReactiveCommands;
+import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -154,7 +154,7 @@ class CatalogRepository {
 		return entries;
 	}
 
-	private RedisReactiveCommands<String, String> redis() {
+	private RedisClusterReactiveCommands<String, String> redis() {
 		return this.redisConnection.connection().reactive();
 	}
 

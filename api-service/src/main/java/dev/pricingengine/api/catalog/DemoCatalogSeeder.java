@@ -5,7 +5,7 @@ import java.time.Duration;
 import dev.pricingengine.common.redis.RedisKeys;
 import io.lettuce.core.SetArgs;
 import dev.pricingengine.common.redis.SharedRedisConnection;
-import io.lettuce.core.api.reactive.RedisReactiveCommands;
+import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -57,7 +57,7 @@ class DemoCatalogSeeder implements ApplicationRunner {
 		}
 	}
 
-	private RedisReactiveCommands<String, String> redis() {
+	private RedisClusterReactiveCommands<String, String> redis() {
 		return this.redisConnection.connection().reactive();
 	}
 

@@ -13,7 +13,7 @@ import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
 import dev.pricingengine.common.tracing.MessageTracing;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.reactive.RedisReactiveCommands;
+import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.common.AttributeKey;
@@ -49,6 +49,12 @@ class EventPublisher {
 
 	private final RedisKeys keys;
 
+	/** The events channel; on Redis Cluster a shard channel. */
+	private final String channel;
+
+	/** {@code SPUBLISH} on Redis Cluster, {@code PUBLISH} otherwise. */
+	private final String publishCommand;
+
 	private final MeterRegistry meters;
 
 	private final int minReplicas;
@@ -67,29 +73,33 @@ class EventPublisher {
 		}
 		this.redisConnection = redisConnection;
 		this.keys = keys;
+		boolean cluster = connectionFactory.isClusterAware();
+		this.channel = cluster ? keys.shardedEventsChannel() : keys.eventsChannel();
+		this.publishCommand = cluster ? "SPUBLISH" : "PUBLISH";
 		this.meters = meters;
 		this.minReplicas = properties.minReplicas();
 		this.replicaTimeout = properties.replicaTimeout();
-		this.replicationWaits = new ReplicationWaits(() -> redisConnection.connection().reactive(), this.minReplicas,
+		this.replicationWaits = new ReplicationWaits(
+				() -> redisConnection.connection().nodeOf(keys.unbridgedEvents()).reactive(), this.minReplicas,
 				this.replicaTimeout);
 	}
 
 	Mono<Published> publish(MarketEvent event) {
-		RedisReactiveCommands<String, String> redis = this.redisConnection.connection().reactive();
+		RedisClusterReactiveCommands<String, String> redis = this.redisConnection.connection().reactive();
 		return RequestTraceContext.current()
 			.flatMap((request) -> redis.incr(this.keys.eventSequence())
 				.flatMap((sequence) -> send(redis, event, sequence, request)));
 	}
 
-	private Mono<Published> send(RedisReactiveCommands<String, String> redis, MarketEvent event, long sequence,
+	private Mono<Published> send(RedisClusterReactiveCommands<String, String> redis, MarketEvent event, long sequence,
 			Context request) {
 		EventEnvelope unsent = new EventEnvelope(UUID.randomUUID().toString(), sequence, event, Instant.now());
-		Span span = MessageTracing.startSend("publish", this.keys.eventsChannel(), unsent, request);
+		Span span = MessageTracing.startSend("publish", this.channel, unsent, request);
 		EventEnvelope envelope = MessageTracing.sentBy(unsent, request.with(span));
 		String[] scriptKeys = { this.keys.unbridgedEvents(), this.keys.unbridgedEnvelopes() };
 		return PUBLISH
-			.<Long>run(redis, ScriptOutputType.INTEGER, scriptKeys, this.keys.eventsChannel(),
-					EnvelopeCodec.encode(envelope), envelope.eventId())
+			.<Long>run(redis, ScriptOutputType.INTEGER, scriptKeys, this.channel, EnvelopeCodec.encode(envelope),
+					envelope.eventId(), this.publishCommand)
 			.next()
 			.doOnNext((receivers) -> span.setAttribute(RECEIVERS, receivers))
 			.flatMap((receivers) -> (receivers > 0) ? replicated(envelope, span).thenReturn(receivers)
@@ -127,7 +137,7 @@ class EventPublisher {
 	}
 
 	String channel() {
-		return this.keys.eventsChannel();
+		return this.channel;
 	}
 
 	/**

@@ -3,7 +3,7 @@ package dev.pricingengine.api.event;
 import java.time.Duration;
 import java.util.function.Supplier;
 
-import io.lettuce.core.api.reactive.RedisReactiveCommands;
+import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
@@ -17,7 +17,7 @@ import reactor.core.publisher.Sinks;
  */
 final class ReplicationWaits {
 
-	private final Supplier<RedisReactiveCommands<String, String>> redis;
+	private final Supplier<RedisClusterReactiveCommands<String, String>> redis;
 
 	private final int replicas;
 
@@ -30,7 +30,7 @@ final class ReplicationWaits {
 
 	private boolean inFlight;
 
-	ReplicationWaits(Supplier<RedisReactiveCommands<String, String>> redis, int replicas, Duration timeout) {
+	ReplicationWaits(Supplier<RedisClusterReactiveCommands<String, String>> redis, int replicas, Duration timeout) {
 		this.redis = redis;
 		this.replicas = replicas;
 		this.timeout = timeout;

@@ -1,21 +1,26 @@
 package dev.pricingengine.api.price;
 
-import java.net.SocketAddress;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.pricingengine.common.redis.SharedRedisConnection;
 import dev.pricingengine.common.pricing.MarketPrice;
 import dev.pricingengine.common.pricing.MarketPriceCodec;
+import dev.pricingengine.common.redis.ClusterAwareConnection;
 import dev.pricingengine.common.redis.RedisKeys;
 import io.lettuce.core.RedisChannelHandler;
-import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.TrackingArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.push.PushMessage;
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.StringCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,14 +32,20 @@ import org.springframework.stereotype.Component;
 
 /**
  * Cached market prices, served from memory when possible and kept fresh by Redis
- * server-assisted client-side caching: prices are read over a dedicated RESP3 connection
- * with {@code CLIENT TRACKING on}, and Redis pushes an invalidation for a key the moment
- * it is rewritten, deleted or expires.
+ * server-assisted client-side caching: prices are read over connections with
+ * {@code CLIENT TRACKING on} (RESP3), and Redis pushes an invalidation for a key the
+ * moment it is rewritten, deleted or expires. On Redis Cluster each primary tracks the
+ * reads sent to it: a price is read over the connection to the primary serving its slot,
+ * tracking is switched on for that connection before its first read is kept (so a new
+ * primary, after a failover or a slot migration, is tracked from its first use), and a
+ * read the client routed to a stale node ({@code MOVED}) is served, uncached, through the
+ * cluster connection's redirects.
  * <p>
- * A value is kept in memory only if no invalidation and no reconnect happened while it
- * was being read: each read first puts a placeholder, an invalidation removes whatever is
- * held for the key, and the reply replaces only its own placeholder. A disconnect drops
- * everything, and nothing read before tracking is switched on again is kept.
+ * A value is kept in memory only if it was read over a tracked connection and no
+ * invalidation and no disconnect happened while it was being read: each read first puts a
+ * placeholder, an invalidation removes whatever is held for the key, and the reply
+ * replaces only its own placeholder. A disconnect drops everything, and the connection is
+ * tracked again before a read over it is kept.
  */
 @Component
 class PriceCache implements SmartLifecycle {
@@ -55,9 +66,27 @@ class PriceCache implements SmartLifecycle {
 	 */
 	private final AtomicLong epoch = new AtomicLong();
 
-	private volatile StatefulRedisConnection<String, String> connection;
+	/** Node connections with tracking on; reads over them may be kept. */
+	private final Set<StatefulRedisConnection<String, String>> tracked = ConcurrentHashMap.newKeySet();
 
-	private volatile boolean tracking;
+	/** Node connections tracking is being switched on for, or is on. */
+	private final Set<StatefulRedisConnection<String, String>> tracking = ConcurrentHashMap.newKeySet();
+
+	/** Node connections whose invalidations this cache listens to. */
+	private final Set<StatefulRedisConnection<String, String>> listened = ConcurrentHashMap.newKeySet();
+
+	private final RedisConnectionStateListener disconnects = new RedisConnectionStateListener() {
+
+		@Override
+		public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
+			if (PriceCache.this.tracking.remove(handler) | PriceCache.this.tracked.remove(handler)) {
+				dropAll();
+			}
+		}
+
+	};
+
+	private volatile ClusterAwareConnection connection;
 
 	PriceCache(LettuceConnectionFactory connectionFactory, RedisKeys keys, PriceProperties properties) {
 		this.connectionFactory = connectionFactory;
@@ -76,52 +105,106 @@ class PriceCache implements SmartLifecycle {
 	 */
 	Mono<MarketPrice> get(String productId) {
 		String key = this.keys.price(productId);
+		ClusterAwareConnection current = this.connection;
+		if (current == null) {
+			return Mono.error(new IllegalStateException("The price cache is not started"));
+		}
 		if (!this.localEnabled) {
-			return fetch(key);
+			return current.reactive().get(key).map(MarketPriceCodec::decode);
 		}
 		Object held = this.local.getIfPresent(key);
 		if (held instanceof MarketPrice price) {
 			return Mono.just(price);
 		}
-		if (!this.tracking) {
-			return fetch(key);
+		return nodeConnection(current, key).flatMap((node) -> read(node, key))
+			.onErrorResume(PriceCache::isRedirect, (ex) -> current.reactive().get(key))
+			.map(MarketPriceCodec::decode);
+	}
+
+	/** Reads over a node connection, keeping the value if the connection is tracked. */
+	private Mono<String> read(StatefulRedisConnection<String, String> node, String key) {
+		if (!this.tracked.contains(node)) {
+			startTracking(node);
+			return node.reactive().get(key);
 		}
 		long readEpoch = this.epoch.get();
 		Object placeholder = new Object();
 		this.local.put(key, placeholder);
-		return fetch(key).doOnNext((price) -> {
-			if (this.tracking && this.epoch.get() == readEpoch) {
-				this.local.asMap().replace(key, placeholder, price);
+		return node.reactive().get(key).doOnNext((value) -> {
+			if (this.tracked.contains(node) && this.epoch.get() == readEpoch) {
+				this.local.asMap().replace(key, placeholder, MarketPriceCodec.decode(value));
 			}
 		}).doFinally((signal) -> this.local.asMap().remove(key, placeholder));
 	}
 
-	private Mono<MarketPrice> fetch(String key) {
-		StatefulRedisConnection<String, String> current = this.connection;
-		if (current == null) {
-			return Mono.error(new IllegalStateException("The price cache is not started"));
+	/**
+	 * The connection a key's reads go over: the connection itself on standalone Redis,
+	 * the cluster connection's own connection to the primary of the key's slot on Redis
+	 * Cluster.
+	 */
+	private static Mono<StatefulRedisConnection<String, String>> nodeConnection(ClusterAwareConnection connection,
+			String key) {
+		if (connection.stateful() instanceof StatefulRedisClusterConnection<String, String> cluster) {
+			RedisClusterNode primary = cluster.getPartitions().getPartitionBySlot(SlotHash.getSlot(key));
+			if (primary == null) {
+				return Mono.error(new RedisException("No node of the cluster serves the slot of " + key));
+			}
+			return Mono
+				.fromFuture(() -> cluster.getConnectionAsync(primary.getUri().getHost(), primary.getUri().getPort()));
 		}
-		return current.reactive().get(key).map(MarketPriceCodec::decode);
+		return Mono.just(connection.standalone());
+	}
+
+	private static boolean isRedirect(Throwable ex) {
+		return ex instanceof RedisCommandExecutionException && ex.getMessage() != null
+				&& (ex.getMessage().startsWith("MOVED") || ex.getMessage().startsWith("ASK"));
+	}
+
+	private void startTracking(StatefulRedisConnection<String, String> node) {
+		if (!node.isOpen() || !this.tracking.add(node)) {
+			return;
+		}
+		if (this.listened.add(node)) {
+			node.addListener(this::onPushMessage);
+		}
+		node.reactive().clientTracking(TrackingArgs.Builder.enabled()).subscribe((ok) -> {
+			if (this.tracking.contains(node)) {
+				this.epoch.incrementAndGet();
+				this.tracked.add(node);
+			}
+		}, (ex) -> {
+			this.tracking.remove(node);
+			logger.warn("Could not switch client tracking on; serving prices from Redis until it is", ex);
+		});
 	}
 
 	@Override
 	public void start() {
-		RedisClient client = SharedRedisConnection.nativeClient(this.connectionFactory);
-		StatefulRedisConnection<String, String> opened = client.connect(StringCodec.UTF8);
+		ClusterAwareConnection opened = ClusterAwareConnection.open(this.connectionFactory);
 		if (this.localEnabled) {
-			opened.addListener(this::onPushMessage);
-			client.addListener(new TrackingRestorer(opened));
-			opened.sync().clientTracking(TrackingArgs.Builder.enabled());
-			this.epoch.incrementAndGet();
-			this.tracking = true;
+			this.connectionFactory.getRequiredNativeClient().addListener(this.disconnects);
+			if (opened.stateful() instanceof StatefulRedisClusterConnection<String, String> cluster) {
+				cluster.getPartitions()
+					.stream()
+					.filter((node) -> node.is(RedisClusterNode.NodeFlag.UPSTREAM))
+					.forEach((primary) -> startTracking(
+							cluster.getConnection(primary.getUri().getHost(), primary.getUri().getPort())));
+			}
+			else {
+				startTracking(opened.standalone());
+			}
 		}
 		this.connection = opened;
 	}
 
 	@Override
 	public void stop() {
-		StatefulRedisConnection<String, String> current = this.connection;
+		ClusterAwareConnection current = this.connection;
 		this.connection = null;
+		this.connectionFactory.getRequiredNativeClient().removeListener(this.disconnects);
+		this.tracking.clear();
+		this.tracked.clear();
+		this.listened.clear();
 		dropAll();
 		if (current != null) {
 			current.close();
@@ -154,40 +237,8 @@ class PriceCache implements SmartLifecycle {
 	}
 
 	private void dropAll() {
-		this.tracking = false;
 		this.epoch.incrementAndGet();
 		this.local.invalidateAll();
-	}
-
-	/**
-	 * Drops what is held when the tracked connection drops, and tracks again after
-	 * reconnect.
-	 */
-	private final class TrackingRestorer implements RedisConnectionStateListener {
-
-		private final StatefulRedisConnection<String, String> tracked;
-
-		TrackingRestorer(StatefulRedisConnection<String, String> tracked) {
-			this.tracked = tracked;
-		}
-
-		@Override
-		public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
-			if (handler == this.tracked) {
-				dropAll();
-			}
-		}
-
-		@Override
-		public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
-			if (handler == this.tracked && this.tracked.isOpen()) {
-				this.tracked.reactive().clientTracking(TrackingArgs.Builder.enabled()).subscribe((ok) -> {
-					PriceCache.this.epoch.incrementAndGet();
-					PriceCache.this.tracking = true;
-				}, (ex) -> logger.warn("Could not switch client tracking on again; serving prices from Redis", ex));
-			}
-		}
-
 	}
 
 }

@@ -13,7 +13,7 @@ import dev.pricingengine.common.redis.LuaScript;
 import dev.pricingengine.common.redis.RedisKeys;
 import io.lettuce.core.ScriptOutputType;
 import dev.pricingengine.common.redis.SharedRedisConnection;
-import io.lettuce.core.api.reactive.RedisReactiveCommands;
+import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
 import reactor.core.publisher.Mono;
 
 import org.springframework.stereotype.Service;
@@ -84,7 +84,7 @@ class PriceService {
 				price.computedAt());
 	}
 
-	private RedisReactiveCommands<String, String> redis() {
+	private RedisClusterReactiveCommands<String, String> redis() {
 		return this.redisConnection.connection().reactive();
 	}
 

@@ -1,5 +1,7 @@
 package dev.pricingengine.api.system;
 
+import dev.pricingengine.common.redis.TransientRedisErrors;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
 import org.slf4j.Logger;
@@ -17,8 +19,9 @@ import org.springframework.web.reactive.result.method.annotation.ResponseEntityE
 /**
  * Every error as an RFC 9457 problem detail. Spring's handler covers bad requests
  * (malformed or oversized bodies, failed validation, wrong parameter types) and our own
- * {@code ErrorResponseException}s; this adds Redis being unreachable, which is retryable
- * (503).
+ * {@code ErrorResponseException}s; this adds Redis being unreachable, or answering that
+ * it cannot serve while a failover is under way ({@code CLUSTERDOWN}, {@code READONLY},
+ * ...), which is retryable (503).
  */
 @RestControllerAdvice
 class ApiExceptionHandler extends ResponseEntityExceptionHandler {
@@ -27,8 +30,12 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
 	private static final String RETRY_AFTER_SECONDS = "1";
 
-	@ExceptionHandler({ RedisConnectionException.class, RedisCommandTimeoutException.class })
+	@ExceptionHandler({ RedisConnectionException.class, RedisCommandTimeoutException.class,
+			RedisCommandExecutionException.class })
 	Mono<ResponseEntity<ProblemDetail>> redisUnavailable(RuntimeException ex) {
+		if (!TransientRedisErrors.isTransient(ex)) {
+			return Mono.error(ex);
+		}
 		logger.warn("Redis unavailable: {}", ex.getMessage());
 		ProblemDetail problem = ProblemException.problem(HttpStatus.SERVICE_UNAVAILABLE, "store-unavailable",
 				"Price store unavailable", "The price store is unavailable; retry shortly");

@@ -1,5 +1,6 @@
 package dev.pricingengine.api.catalog;
 
+import dev.pricingengine.common.redis.ClusterAwareConnection;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,7 +18,6 @@ import dev.pricingengine.common.catalog.Product;
 import dev.pricingengine.common.catalog.ProductCodec;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
-import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -261,7 +261,7 @@ class CatalogIntegrationTests {
 			.exchange();
 	}
 
-	private StatefulRedisConnection<String, String> redis() {
+	private ClusterAwareConnection redis() {
 		return this.redisConnection.connection();
 	}
 

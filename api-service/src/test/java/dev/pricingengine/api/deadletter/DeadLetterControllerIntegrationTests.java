@@ -7,8 +7,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import dev.pricingengine.api.ApiIntegrationTest;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.Range;
-import io.lettuce.core.api.sync.RedisCommands;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -167,7 +167,7 @@ class DeadLetterControllerIntegrationTests {
 		return jobId;
 	}
 
-	private RedisCommands<String, String> redis() {
+	private RedisClusterCommands<String, String> redis() {
 		return this.redisConnection.connection().sync();
 	}
 

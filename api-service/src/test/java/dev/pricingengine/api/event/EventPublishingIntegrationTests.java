@@ -10,7 +10,10 @@ import dev.pricingengine.common.event.EventEnvelope;
 import dev.pricingengine.common.event.MarketEventType;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
@@ -68,7 +71,7 @@ class EventPublishingIntegrationTests {
 		assertThat(redis().zcard(this.keys.unbridgedEvents())).isEqualTo(unbridged);
 	}
 
-	private RedisCommands<String, String> redis() {
+	private RedisClusterCommands<String, String> redis() {
 		return this.redisConnection.connection().sync();
 	}
 
@@ -144,7 +147,8 @@ class EventPublishingIntegrationTests {
 			.getResponseBody();
 		assertThat(accepted).isNotNull();
 		assertThat(accepted.receivers()).isEqualTo(1);
-		assertThat(accepted.channel()).isEqualTo(this.keys.eventsChannel());
+		assertThat(accepted.channel()).isEqualTo(
+				this.connectionFactory.isClusterAware() ? this.keys.shardedEventsChannel() : this.keys.eventsChannel());
 		assertThat(accepted.job()).isEqualTo("/api/v1/jobs/" + accepted.eventId());
 		String message = subscriber.received.poll(5, TimeUnit.SECONDS);
 		assertThat(message).as("message on the channel").isNotNull();
@@ -165,8 +169,11 @@ class EventPublishingIntegrationTests {
 		private final StatefulRedisPubSubConnection<String, String> connection;
 
 		Subscriber() {
-			this.connection = SharedRedisConnection.nativeClient(EventPublishingIntegrationTests.this.connectionFactory)
-				.connectPubSub(StringCodec.UTF8);
+			AbstractRedisClient client = EventPublishingIntegrationTests.this.connectionFactory
+				.getRequiredNativeClient();
+			RedisKeys keys = EventPublishingIntegrationTests.this.keys;
+			this.connection = (client instanceof RedisClusterClient cluster) ? cluster.connectPubSub(StringCodec.UTF8)
+					: ((RedisClient) client).connectPubSub(StringCodec.UTF8);
 			this.connection.addListener(new RedisPubSubAdapter<>() {
 
 				@Override
@@ -174,8 +181,19 @@ class EventPublishingIntegrationTests {
 					Subscriber.this.received.add(message);
 				}
 
+				@Override
+				public void smessage(String shardChannel, String message) {
+					Subscriber.this.received.add(message);
+				}
+
 			});
-			this.connection.sync().subscribe(EventPublishingIntegrationTests.this.keys.eventsChannel());
+			if (client instanceof RedisClusterClient) {
+				// as the listeners do: where SPUBLISH counts receivers
+				this.connection.sync().ssubscribe(keys.shardedEventsChannel());
+			}
+			else {
+				this.connection.sync().subscribe(keys.eventsChannel());
+			}
 		}
 
 		@Override

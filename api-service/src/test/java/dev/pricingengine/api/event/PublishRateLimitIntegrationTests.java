@@ -8,7 +8,7 @@ import java.util.UUID;
 import dev.pricingengine.api.ApiIntegrationTest;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -64,7 +64,7 @@ class PublishRateLimitIntegrationTests {
 		return Long.parseLong(time.get(0));
 	}
 
-	private RedisCommands<String, String> redis() {
+	private RedisClusterCommands<String, String> redis() {
 		return this.redisConnection.connection().sync();
 	}
 

@@ -21,6 +21,7 @@ import dev.pricingengine.api.ApiTestClient;
 import dev.pricingengine.api.TestApiKey;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
+import io.lettuce.core.RedisClient;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import org.junit.jupiter.api.Test;
@@ -107,9 +108,8 @@ class BadInputFuzzIntegrationTests {
 		List<String> failures = new ArrayList<>();
 		int sent = 0;
 		Map<Target, Integer> validSent = new LinkedHashMap<>();
-		try (StatefulRedisPubSubConnection<String, String> listener = SharedRedisConnection
-			.nativeClient(this.connectionFactory)
-			.connectPubSub(StringCodec.UTF8)) {
+		try (StatefulRedisPubSubConnection<String, String> listener = ((RedisClient) this.connectionFactory
+			.getRequiredNativeClient()).connectPubSub(StringCodec.UTF8)) {
 			listener.sync().subscribe(this.keys.eventsChannel());
 			for (Target target : TARGETS) {
 				for (int i = 0; i < REQUESTS_PER_TARGET; i++) {

@@ -1,5 +1,6 @@
 package dev.pricingengine.api.price;
 
+import dev.pricingengine.common.redis.ClusterAwareConnection;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,7 +15,6 @@ import dev.pricingengine.common.redis.LuaScript;
 import dev.pricingengine.common.redis.RedisKeys;
 import io.lettuce.core.ScriptOutputType;
 import dev.pricingengine.common.redis.SharedRedisConnection;
-import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -212,7 +212,7 @@ class PriceApiIntegrationTests {
 		assertThat(current).containsExactly(1L);
 	}
 
-	private StatefulRedisConnection<String, String> redis() {
+	private ClusterAwareConnection redis() {
 		return this.redisConnection.connection();
 	}
 

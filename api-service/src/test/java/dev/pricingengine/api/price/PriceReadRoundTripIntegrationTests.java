@@ -1,11 +1,11 @@
 package dev.pricingengine.api.price;
 
+import dev.pricingengine.common.redis.ClusterAwareConnection;
 import dev.pricingengine.api.ApiIntegrationTest;
 import dev.pricingengine.api.TestApiKey;
 import dev.pricingengine.api.ApiTestClient;
 import dev.pricingengine.api.RedisCommandCounter;
 import dev.pricingengine.common.redis.SharedRedisConnection;
-import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -36,7 +36,7 @@ class PriceReadRoundTripIntegrationTests {
 		assertThat(counter.processed() - before).as("Redis commands for 25 cache hits").isEqualTo(25);
 	}
 
-	private StatefulRedisConnection<String, String> redis() {
+	private ClusterAwareConnection redis() {
 		return this.redisConnection.connection();
 	}
 

@@ -2,7 +2,7 @@ package dev.pricingengine.common.redis;
 
 import java.util.List;
 
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 
 import org.springframework.context.SmartLifecycle;
 
@@ -32,7 +32,7 @@ public class LegacyKeySchemaCheck implements SmartLifecycle {
 
 	@Override
 	public void start() {
-		RedisCommands<String, String> redis = this.redisConnection.connection().sync();
+		RedisClusterCommands<String, String> redis = this.redisConnection.connection().sync();
 		// one key a command: on Redis Cluster these untagged names live in different
 		// slots
 		List<String> found = LEGACY_NAMES.stream()

@@ -32,6 +32,8 @@ public final class RedisKeys {
 		Assert.isTrue(prefix.indexOf('{') < 0 && prefix.indexOf('}') < 0,
 				"prefix must not contain braces: the keys carry their own hash tags");
 		Assert.hasText(eventsChannel, "eventsChannel must not be empty");
+		Assert.isTrue(eventsChannel.indexOf('{') < 0 && eventsChannel.indexOf('}') < 0,
+				"eventsChannel must not contain braces: on Redis Cluster it is tagged like the intake keys");
 		this.prefix = prefix;
 		this.intake = prefix + INTAKE_TAG;
 		this.data = prefix + DATA_TAG;
@@ -45,6 +47,17 @@ public final class RedisKeys {
 	/** Pub/Sub channel of market events. */
 	public String eventsChannel() {
 		return this.eventsChannel;
+	}
+
+	/**
+	 * Shard channel ({@code SPUBLISH} / {@code SSUBSCRIBE}) of market events on Redis
+	 * Cluster: the events channel tagged like the intake keys, so that the script that
+	 * publishes an event and keeps it unbridged runs in one slot, and the receivers
+	 * {@code SPUBLISH} counts are all of them (a plain {@code PUBLISH} counts only the
+	 * subscribers of the node it runs on).
+	 */
+	public String shardedEventsChannel() {
+		return this.eventsChannel + ":" + INTAKE_TAG.substring(0, INTAKE_TAG.length() - 1);
 	}
 
 	/** Counter that numbers published events. */

@@ -1,5 +1,7 @@
 package dev.pricingengine.listener.bridge;
 
+import java.time.Duration;
+
 import dev.pricingengine.common.redis.LegacyKeySchemaCheck;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
@@ -13,19 +15,26 @@ import org.springframework.scheduling.annotation.SchedulingConfigurer;
 import org.springframework.scheduling.config.ScheduledTaskRegistrar;
 
 /**
- * The listener's Redis connection for bridging, and the periodic look for unbridged
- * events.
+ * The listener's Redis connection for bridging, the periodic look for unbridged events
+ * and, on Redis Cluster, for where the shard subscription must be.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableScheduling
 class BridgeConfiguration implements SchedulingConfigurer {
 
+	/** How often a listener on Redis Cluster checks where its shard subscription is. */
+	private static final Duration SHARD_SUBSCRIPTION_CHECK = Duration.ofSeconds(1);
+
 	private final ObjectProvider<UnbridgedEventSweep> sweep;
+
+	private final ObjectProvider<EventBridge> bridge;
 
 	private final ListenerProperties properties;
 
-	BridgeConfiguration(ObjectProvider<UnbridgedEventSweep> sweep, ListenerProperties properties) {
+	BridgeConfiguration(ObjectProvider<UnbridgedEventSweep> sweep, ObjectProvider<EventBridge> bridge,
+			ListenerProperties properties) {
 		this.sweep = sweep;
+		this.bridge = bridge;
 		this.properties = properties;
 	}
 
@@ -44,6 +53,7 @@ class BridgeConfiguration implements SchedulingConfigurer {
 	public void configureTasks(ScheduledTaskRegistrar registrar) {
 		registrar.addFixedDelayTask(() -> this.sweep.getObject().bridgeOverdue(),
 				this.properties.redelivery().interval());
+		registrar.addFixedDelayTask(() -> this.bridge.getObject().keepShardSubscription(), SHARD_SUBSCRIPTION_CHECK);
 	}
 
 }

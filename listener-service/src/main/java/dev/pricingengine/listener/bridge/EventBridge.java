@@ -13,11 +13,16 @@ import dev.pricingengine.common.redis.LuaScript;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
 import dev.pricingengine.common.tracing.MessageTracing;
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
@@ -38,9 +43,10 @@ import org.springframework.stereotype.Component;
 /**
  * Subscribes to the market events channel and bridges each event onto the job stream
  * exactly once (see {@code bridge-event.lua}), in a CONSUMER span continuing the
- * publisher's trace and a PRODUCER span whose context the stream entry carries on.
- * Lettuce subscribes again by itself after a reconnect; {@link #isSubscribed()} follows
- * the subscription for the health check.
+ * publisher's trace and a PRODUCER span whose context the stream entry carries on. On
+ * Redis Cluster the channel is a shard channel ({@code SSUBSCRIBE}, see
+ * {@link #keepShardSubscription()}). Lettuce subscribes again by itself after a
+ * reconnect; {@link #isSubscribed()} follows the subscription for the health check.
  */
 @Component
 class EventBridge implements SmartLifecycle {
@@ -76,6 +82,11 @@ class EventBridge implements SmartLifecycle {
 
 	private volatile StatefulRedisPubSubConnection<String, String> subscription;
 
+	/**
+	 * On Redis Cluster, the connection to the primary the shard channel is subscribed on.
+	 */
+	private volatile StatefulRedisPubSubConnection<String, String> shardSubscription;
+
 	private volatile RedisConnectionStateListener disconnectWatcher;
 
 	private volatile boolean subscribed;
@@ -100,6 +111,12 @@ class EventBridge implements SmartLifecycle {
 			.register(meters);
 	}
 
+	/** The events channel; on Redis Cluster, the shard channel. */
+	private String channel() {
+		return (this.subscription instanceof StatefulRedisClusterPubSubConnection<String, String>)
+				? this.keys.shardedEventsChannel() : this.keys.eventsChannel();
+	}
+
 	boolean isSubscribed() {
 		return this.subscribed;
 	}
@@ -120,7 +137,7 @@ class EventBridge implements SmartLifecycle {
 	 */
 	void redeliver(String eventId, String message) {
 		decode(message).ifPresentOrElse((envelope) -> bridge(envelope, this.redelivered), () -> {
-			RedisAsyncCommands<String, String> redis = this.redisConnection.connection().async();
+			RedisClusterAsyncCommands<String, String> redis = this.redisConnection.connection().async();
 			redis.hdel(this.keys.unbridgedEnvelopes(), eventId);
 			redis.zrem(this.keys.unbridgedEvents(), eventId);
 		});
@@ -140,7 +157,7 @@ class EventBridge implements SmartLifecycle {
 
 	private void bridge(EventEnvelope envelope, Counter bridgedCount) {
 		String eventId = envelope.eventId();
-		Context processing = MessageTracing.startProcess(this.keys.eventsChannel(), envelope);
+		Context processing = MessageTracing.startProcess(channel(), envelope);
 		Span received = Span.fromContext(processing);
 		Span enqueue;
 		EventEnvelope forwarded;
@@ -192,7 +209,7 @@ class EventBridge implements SmartLifecycle {
 	 */
 	private void deadLetterMalformed(String message, String error) {
 		String id = "malformed-" + HexFormat.of().formatHex(sha256(message), 0, 8);
-		logger.warn("Dead-lettering malformed message {} on {}: {}", id, this.keys.eventsChannel(), error);
+		logger.warn("Dead-lettering malformed message {} on {}: {}", id, channel(), error);
 		String stored = (message.length() > MAX_STORED_MESSAGE) ? message.substring(0, MAX_STORED_MESSAGE) : message;
 		String[] scriptKeys = { this.keys.eventBridged(id), this.keys.deadLetters() };
 		DEAD_LETTER
@@ -213,12 +230,18 @@ class EventBridge implements SmartLifecycle {
 
 	@Override
 	public void start() {
-		RedisClient client = SharedRedisConnection.nativeClient(this.connectionFactory);
-		StatefulRedisPubSubConnection<String, String> connection = client.connectPubSub(StringCodec.UTF8);
+		AbstractRedisClient client = this.connectionFactory.getRequiredNativeClient();
+		StatefulRedisPubSubConnection<String, String> connection = (client instanceof RedisClusterClient cluster)
+				? cluster.connectPubSub(StringCodec.UTF8) : ((RedisClient) client).connectPubSub(StringCodec.UTF8);
 		connection.addListener(new RedisPubSubAdapter<>() {
 
 			@Override
 			public void message(String channel, String message) {
+				bridge(message);
+			}
+
+			@Override
+			public void smessage(String shardChannel, String message) {
 				bridge(message);
 			}
 
@@ -228,31 +251,91 @@ class EventBridge implements SmartLifecycle {
 				logger.info("Subscribed to {}", channel);
 			}
 
+			@Override
+			public void ssubscribed(String shardChannel, long count) {
+				logger.info("Subscribed to shard channel {}", shardChannel);
+			}
+
+			@Override
+			public void sunsubscribed(String shardChannel, long count) {
+				// sent by Redis when the channel's slot moved to another node
+				lostSubscription();
+			}
+
 		});
 		this.disconnectWatcher = new RedisConnectionStateListener() {
 
 			@Override
 			public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
-				if (handler == connection) {
-					EventBridge.this.subscribed = false;
-					logger.warn("Lost the subscription to {}; resubscribing on reconnect",
-							EventBridge.this.keys.eventsChannel());
+				if (handler == connection || handler == EventBridge.this.shardSubscription) {
+					lostSubscription();
 				}
 			}
 
 		};
 		client.addListener(this.disconnectWatcher);
-		connection.sync().subscribe(this.keys.eventsChannel());
 		this.subscription = connection;
+		if (connection instanceof StatefulRedisClusterPubSubConnection<String, String>) {
+			keepShardSubscription();
+		}
+		else {
+			connection.sync().subscribe(this.keys.eventsChannel());
+		}
+	}
+
+	private void lostSubscription() {
+		if (this.subscribed) {
+			logger.warn("Lost the subscription to the market events; subscribing again");
+		}
+		this.subscribed = false;
+	}
+
+	/**
+	 * On Redis Cluster, keeps the listener subscribed ({@code SSUBSCRIBE}) to the events'
+	 * shard channel on the primary that serves its slot, the node whose {@code SPUBLISH}
+	 * counts the receivers; called at start and then every second (a no-op on standalone
+	 * Redis, where Lettuce subscribes again after a reconnect by itself). After a
+	 * failover or a slot migration it subscribes on the new primary as soon as the
+	 * client's view of the cluster (refreshed periodically and on redirects) names it.
+	 */
+	synchronized void keepShardSubscription() {
+		if (!(this.subscription instanceof StatefulRedisClusterPubSubConnection<String, String> cluster)) {
+			return;
+		}
+		String channel = this.keys.shardedEventsChannel();
+		RedisClusterNode owner = cluster.getPartitions().getPartitionBySlot(SlotHash.getSlot(channel));
+		if (owner == null) {
+			lostSubscription();
+			return;
+		}
+		try {
+			StatefulRedisPubSubConnection<String, String> node = cluster.getConnection(owner.getUri().getHost(),
+					owner.getUri().getPort());
+			StatefulRedisPubSubConnection<String, String> previous = this.shardSubscription;
+			if (this.subscribed && node == previous && node.isOpen()) {
+				return;
+			}
+			node.sync().ssubscribe(channel);
+			this.shardSubscription = node;
+			this.subscribed = true;
+			if (previous != null && previous != node && previous.isOpen()) {
+				previous.async().sunsubscribe(channel);
+			}
+		}
+		catch (RuntimeException ex) {
+			lostSubscription();
+			logger.warn("Could not subscribe to {} on {}: {}", channel, owner.getUri(), ex.getMessage());
+		}
 	}
 
 	@Override
 	public void stop() {
 		StatefulRedisPubSubConnection<String, String> current = this.subscription;
 		this.subscription = null;
+		this.shardSubscription = null;
 		this.subscribed = false;
 		if (current != null) {
-			SharedRedisConnection.nativeClient(this.connectionFactory).removeListener(this.disconnectWatcher);
+			this.connectionFactory.getRequiredNativeClient().removeListener(this.disconnectWatcher);
 			current.close();
 		}
 	}

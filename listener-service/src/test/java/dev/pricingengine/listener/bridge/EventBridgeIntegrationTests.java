@@ -15,9 +15,9 @@ import dev.pricingengine.common.redis.RedisClock;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
 import dev.pricingengine.common.test.RedisTestConfiguration;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
-import io.lettuce.core.api.sync.RedisCommands;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
@@ -34,6 +34,7 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
 import org.springframework.context.annotation.Import;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -60,6 +61,9 @@ class EventBridgeIntegrationTests {
 	@Autowired
 	private EventBridge bridge;
 
+	@Autowired
+	private LettuceConnectionFactory connectionFactory;
+
 	@BeforeEach
 	void awaitSubscription() {
 		await().atMost(Duration.ofSeconds(10)).until(this.bridge::isSubscribed);
@@ -74,8 +78,8 @@ class EventBridgeIntegrationTests {
 		// Two listener replicas would each receive it once; one listener receiving it
 		// twice
 		// goes through the same dedupe.
-		assertThat(redis().publish(this.keys.eventsChannel(), json)).isEqualTo(1);
-		assertThat(redis().publish(this.keys.eventsChannel(), json)).isEqualTo(1);
+		assertThat(publish(json)).isEqualTo(1);
+		assertThat(publish(json)).isEqualTo(1);
 
 		await().atMost(Duration.ofSeconds(5)).until(() -> count("duplicate") == duplicatesBefore + 1);
 		List<StreamMessage<String, String>> entries = redis().xrange(this.keys.jobStream(), Range.create("-", "+"));
@@ -98,7 +102,7 @@ class EventBridgeIntegrationTests {
 		EventEnvelope envelope = envelope(MarketEvent.RECALCULATE);
 		String json = EnvelopeCodec.encode(envelope);
 		keepUnbridged(envelope.eventId(), json, System.currentTimeMillis());
-		assertThat(redis().publish(this.keys.eventsChannel(), json)).isEqualTo(1);
+		assertThat(publish(json)).isEqualTo(1);
 
 		await().atMost(Duration.ofSeconds(5))
 			.untilAsserted(
@@ -155,7 +159,7 @@ class EventBridgeIntegrationTests {
 			EventEnvelope published = new EventEnvelope(UUID.randomUUID().toString(), 42, MarketEvent.RECALCULATE,
 					Instant.now(),
 					Map.of("traceparent", "00-" + traceId + "-b7ad6b7169203331-01", "baggage", "tenant=acme"));
-			assertThat(redis().publish(this.keys.eventsChannel(), EnvelopeCodec.encode(published))).isEqualTo(1);
+			assertThat(publish(EnvelopeCodec.encode(published))).isEqualTo(1);
 
 			await().atMost(Duration.ofSeconds(5))
 				.untilAsserted(() -> assertThat(redis().hget(this.keys.job(published.eventId()), "state"))
@@ -181,12 +185,11 @@ class EventBridgeIntegrationTests {
 		long malformedBefore = count("malformed");
 		long bridgedBefore = count("bridged");
 		String garbage = "not json " + UUID.randomUUID();
-		redis().publish(this.keys.eventsChannel(), garbage);
-		redis().publish(this.keys.eventsChannel(), "{\"event_id\":\"x\",\"sequence\":1}");
-		redis().publish(this.keys.eventsChannel(),
-				"{\"event_id\":\"y\",\"sequence\":1,\"published_at\":\"2026-01-01T00:00:00Z\",\"event\":{\"type\":\"NOPE\"}}");
+		publish(garbage);
+		publish("{\"event_id\":\"x\",\"sequence\":1}");
+		publish("{\"event_id\":\"y\",\"sequence\":1,\"published_at\":\"2026-01-01T00:00:00Z\",\"event\":{\"type\":\"NOPE\"}}");
 		EventEnvelope valid = envelope(MarketEvent.RECALCULATE);
-		redis().publish(this.keys.eventsChannel(), EnvelopeCodec.encode(valid));
+		publish(EnvelopeCodec.encode(valid));
 
 		await().atMost(Duration.ofSeconds(5)).until(() -> count("bridged") == bridgedBefore + 1);
 		assertThat(count("malformed")).isEqualTo(malformedBefore + 3);
@@ -222,7 +225,16 @@ class EventBridgeIntegrationTests {
 		return (long) this.meters.get("pricing.listener.events").tag("outcome", outcome).counter().count();
 	}
 
-	private RedisCommands<String, String> redis() {
+	/**
+	 * Publishes as the API does: on Redis Cluster with {@code SPUBLISH} on the shard
+	 * channel.
+	 */
+	private long publish(String message) {
+		return this.connectionFactory.isClusterAware() ? redis().spublish(this.keys.shardedEventsChannel(), message)
+				: redis().publish(this.keys.eventsChannel(), message);
+	}
+
+	private RedisClusterCommands<String, String> redis() {
 		return this.redisConnection.connection().sync();
 	}
 

@@ -24,7 +24,7 @@ import dev.pricingengine.worker.recalc.Recalculator;
 import dev.pricingengine.worker.recalc.UnknownProductException;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
@@ -200,7 +200,7 @@ class JobProcessor {
 
 	private void run(EventEnvelope envelope, String worker, int attempt) {
 		String job = this.keys.job(envelope.eventId());
-		RedisCommands<String, String> redis = this.redisConnection.connection().sync();
+		RedisClusterCommands<String, String> redis = this.redisConnection.connection().sync();
 		record(redis, job, JobFields.STARTED_AT, JobFields.STATE,
 				(attempt == 1) ? JobState.RUNNING.name() : JobState.RETRYING.name(), JobFields.ATTEMPTS,
 				String.valueOf(attempt), JobFields.WORKER, worker, JobFields.LOCK, this.lockName);
@@ -248,7 +248,8 @@ class JobProcessor {
 	 * @param stamp field to set to the Redis clock, or {@code null}
 	 * @param fieldsAndValues field, value, field, value...
 	 */
-	private void record(RedisCommands<String, String> redis, String job, String stamp, String... fieldsAndValues) {
+	private void record(RedisClusterCommands<String, String> redis, String job, String stamp,
+			String... fieldsAndValues) {
 		String[] args = new String[fieldsAndValues.length + 1];
 		args[0] = (stamp != null) ? stamp : "";
 		System.arraycopy(fieldsAndValues, 0, args, 1, fieldsAndValues.length);
@@ -267,7 +268,7 @@ class JobProcessor {
 	 * the holder released it meanwhile (after its last look),
 	 * {@link #drainCoalescedIfIdle} after this job takes the lock and drains.
 	 */
-	private void coalesce(RedisCommands<String, String> redis, EventEnvelope envelope) {
+	private void coalesce(RedisClusterCommands<String, String> redis, EventEnvelope envelope) {
 		redis.hset(this.keys.coalescedEvents(), envelope.eventId(), EnvelopeCodec.encode(envelope));
 		record(redis, this.keys.job(envelope.eventId()), JobFields.FINISHED_AT, JobFields.STATE,
 				JobState.COALESCED.name());
@@ -282,7 +283,7 @@ class JobProcessor {
 	 * the next job.
 	 */
 	void drainCoalescedIfIdle() {
-		RedisCommands<String, String> redis = this.redisConnection.connection().sync();
+		RedisClusterCommands<String, String> redis = this.redisConnection.connection().sync();
 		RFencedLock lock = this.redisson.getFencedLock(this.lockName);
 		while (redis.hlen(this.keys.coalescedEvents()) > 0) {
 			Long token = tryLock(lock);
@@ -309,7 +310,7 @@ class JobProcessor {
 	 * @return what was skipped: malformed coalesced entries (their ids) and malformed
 	 * catalog entries of the pass
 	 */
-	private List<String> drainCoalesced(RedisCommands<String, String> redis, long token) {
+	private List<String> drainCoalesced(RedisClusterCommands<String, String> redis, long token) {
 		Map<String, String> coalesced = redis.hgetall(this.keys.coalescedEvents());
 		if (coalesced.isEmpty()) {
 			return List.of();
@@ -395,7 +396,7 @@ class JobProcessor {
 	 * ({@code dead-letter-job.lua}): the status is kept as long as the dead letter.
 	 */
 	private void deadLetter(String eventId, String envelope, String reason, String error, int attempts) {
-		RedisCommands<String, String> redis = this.redisConnection.connection().sync();
+		RedisClusterCommands<String, String> redis = this.redisConnection.connection().sync();
 		logger.error("Dead-lettering job {} after {} attempt(s): {}", eventId, attempts, error);
 		Span span = MessageTracing.startSend(this.keys.deadLetters(), eventId)
 			.setAttribute(ATTEMPTS, attempts)

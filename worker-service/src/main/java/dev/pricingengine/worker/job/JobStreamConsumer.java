@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import dev.pricingengine.common.redis.ClusterAwareConnection;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
 
@@ -23,9 +24,7 @@ import io.lettuce.core.Range;
 import io.lettuce.core.XAutoClaimArgs;
 import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
-import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.models.stream.ClaimedMessages;
 import io.lettuce.core.models.stream.PendingMessage;
 import org.slf4j.Logger;
@@ -91,9 +90,7 @@ class JobStreamConsumer implements SmartLifecycle {
 		String base = hostname() + "-" + ManagementFactory.getRuntimeMXBean().getPid();
 		for (int i = 0; i < this.properties.concurrency(); i++) {
 			String name = (this.properties.concurrency() == 1) ? base : base + "-" + i;
-			StatefulRedisConnection<String, String> connection = SharedRedisConnection
-				.nativeClient(this.connectionFactory)
-				.connect(StringCodec.UTF8);
+			ClusterAwareConnection connection = ClusterAwareConnection.open(this.connectionFactory);
 			connection.setTimeout(this.properties.readTimeout().plus(Duration.ofSeconds(5)));
 			if (i == 0) {
 				createGroup(connection.sync());
@@ -118,7 +115,7 @@ class JobStreamConsumer implements SmartLifecycle {
 	 * replica, an operator's {@code DEL}). It reads from the stream's start, so entries
 	 * added since the loss are not skipped.
 	 */
-	private void createGroup(RedisCommands<String, String> redis) {
+	private void createGroup(RedisClusterCommands<String, String> redis) {
 		try {
 			redis.xgroupCreate(XReadArgs.StreamOffset.from(this.keys.jobStream(), "0"), this.properties.group(),
 					XGroupCreateArgs.Builder.mkstream());
@@ -128,7 +125,7 @@ class JobStreamConsumer implements SmartLifecycle {
 		}
 	}
 
-	private void consume(StatefulRedisConnection<String, String> connection, String name) {
+	private void consume(ClusterAwareConnection connection, String name) {
 		Consumer<String> consumer = Consumer.from(this.properties.group(), name);
 		XReadArgs read = XReadArgs.Builder.block(this.properties.readTimeout()).count(1);
 		String claimCursor = "0-0";
@@ -138,7 +135,7 @@ class JobStreamConsumer implements SmartLifecycle {
 		try (connection) {
 			while (this.running) {
 				try {
-					RedisCommands<String, String> redis = connection.sync();
+					RedisClusterCommands<String, String> redis = connection.sync();
 					ClaimedMessages<String, String> claimed = redis.xautoclaim(this.keys.jobStream(),
 							XAutoClaimArgs.Builder.xautoclaim(consumer, this.properties.claimIdle(), claimCursor)
 								.count(1));
@@ -191,7 +188,7 @@ class JobStreamConsumer implements SmartLifecycle {
 		}
 	}
 
-	private boolean createGroupQuietly(RedisCommands<String, String> redis) {
+	private boolean createGroupQuietly(RedisClusterCommands<String, String> redis) {
 		try {
 			createGroup(redis);
 			return true;
@@ -228,7 +225,7 @@ class JobStreamConsumer implements SmartLifecycle {
 	 * free. An entry taken over from a dead consumer that has come back too often is
 	 * dead-lettered as poison instead.
 	 */
-	private void handle(RedisCommands<String, String> redis, StreamMessage<String, String> entry, String name,
+	private void handle(RedisClusterCommands<String, String> redis, StreamMessage<String, String> entry, String name,
 			boolean reclaimed) {
 		if (reclaimed) {
 			long deliveries = redis

@@ -1,12 +1,13 @@
 package dev.pricingengine.worker.job;
 
+import java.util.List;
+
 import dev.pricingengine.common.redis.LegacyKeySchemaCheck;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
+import dev.pricingengine.common.redis.TransientRedisErrors;
 import dev.pricingengine.worker.marketdata.ExternalApiTimeoutException;
 import dev.pricingengine.worker.recalc.FencedOutException;
-import io.lettuce.core.RedisCommandTimeoutException;
-import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.metrics.CommandLatencyRecorder;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
@@ -17,6 +18,7 @@ import org.redisson.client.RedisTimeoutException;
 import org.redisson.client.RedisTryAgainException;
 import org.redisson.config.Config;
 import org.redisson.config.BaseConfig;
+import org.redisson.config.ClusterServersConfig;
 import org.redisson.config.ReadMode;
 import org.redisson.config.SentinelServersConfig;
 
@@ -35,6 +37,12 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
  */
 @Configuration(proxyBeanMethods = false)
 class WorkerConfiguration {
+
+	/** Errors besides Lettuce's transient ones that a job is tried again after. */
+	private static final List<Class<? extends Throwable>> RETRIED = List.of(
+			org.redisson.client.RedisConnectionException.class, RedisTimeoutException.class,
+			RedisMasterDownException.class, RedisLoadingException.class, RedisReadonlyException.class,
+			RedisTryAgainException.class, ExternalApiTimeoutException.class, FencedOutException.class);
 
 	/**
 	 * Redis connections Redisson may open for the lock (taken, renewed, released) beyond
@@ -68,18 +76,15 @@ class WorkerConfiguration {
 	 * Redisson, for the fenced lock, on the same Redis as everything else: built from
 	 * Spring Boot's Redis connection details, so {@code spring.data.redis.*} (user,
 	 * password, TLS with an SSL bundle's trust and key material, a Sentinel's master name
-	 * and nodes) configures it too. Its lock watchdog renews the lock's lease
-	 * ({@code pricing.worker.lock-lease}) while the holder lives. It serves only the
-	 * lock, so it gets two threads of each kind and a few connections (its defaults, 32
-	 * Netty threads and 24 idle connections, are sized for an application doing all its
-	 * Redis work through it).
+	 * and nodes, a cluster's nodes) configures it too. Its lock watchdog renews the
+	 * lock's lease ({@code pricing.worker.lock-lease}) while the holder lives. It serves
+	 * only the lock, so it gets two threads of each kind and a few connections (its
+	 * defaults, 32 Netty threads and 24 idle connections, are sized for an application
+	 * doing all its Redis work through it).
 	 */
 	@Bean(destroyMethod = "shutdown")
 	RedissonClient redissonClient(DataRedisConnectionDetails connection, DataRedisProperties redisProperties,
 			WorkerProperties properties) {
-		if (connection.getCluster() != null) {
-			throw new IllegalStateException("The worker's lock supports a standalone Redis and Sentinel for now");
-		}
 		// No WAIT for replicas after taking the lock: with a replica that
 		// died (the old primary after a failover, still listed by the
 		// sentinels) every attempt failed ("None of slaves were synced").
@@ -108,7 +113,19 @@ class WorkerConfiguration {
 		int connections = properties.concurrency() + SPARE_LOCK_CONNECTIONS;
 		BaseConfig<?> servers;
 		DataRedisConnectionDetails.Sentinel sentinel = connection.getSentinel();
-		if (sentinel != null) {
+		DataRedisConnectionDetails.Cluster cluster = connection.getCluster();
+		if (cluster != null) {
+			ClusterServersConfig clusterServers = config.useClusterServers()
+				.setReadMode(ReadMode.MASTER)
+				.setMasterConnectionMinimumIdleSize(1)
+				.setMasterConnectionPoolSize(connections)
+				.setSlaveConnectionMinimumIdleSize(1)
+				.setSlaveConnectionPoolSize(1);
+			cluster.getNodes()
+				.forEach((node) -> clusterServers.addNodeAddress(scheme + node.host() + ":" + node.port()));
+			servers = clusterServers;
+		}
+		else if (sentinel != null) {
 			SentinelServersConfig sentinelServers = config.useSentinelServers()
 				.setMasterName(sentinel.getMaster())
 				.setDatabase(sentinel.getDatabase())
@@ -142,8 +159,8 @@ class WorkerConfiguration {
 
 	/**
 	 * Spring Framework's retry: transient Redis failures (Lettuce's and, for the lock,
-	 * Redisson's: lost connections, timeouts, a failover in progress), market-data
-	 * timeouts and a lost lock (fenced out) only.
+	 * Redisson's: lost connections, timeouts, a failover in progress, a cluster without a
+	 * primary for some slots), market-data timeouts and a lost lock (fenced out) only.
 	 */
 	@Bean
 	RetryTemplate jobRetryTemplate(WorkerProperties properties) {
@@ -154,10 +171,8 @@ class WorkerConfiguration {
 			.multiplier(retry.multiplier())
 			.maxDelay(retry.maxDelay())
 			.jitter(retry.jitter())
-			.includes(RedisConnectionException.class, RedisCommandTimeoutException.class,
-					org.redisson.client.RedisConnectionException.class, RedisTimeoutException.class,
-					RedisMasterDownException.class, RedisLoadingException.class, RedisReadonlyException.class,
-					RedisTryAgainException.class, ExternalApiTimeoutException.class, FencedOutException.class)
+			.predicate((ex) -> TransientRedisErrors.isTransient(ex)
+					|| RETRIED.stream().anyMatch((type) -> type.isInstance(ex)))
 			.build());
 	}
 

@@ -33,6 +33,7 @@ import dev.pricingengine.common.pricing.MarketPriceCodec;
 import dev.pricingengine.common.pricing.PricingRule;
 import dev.pricingengine.common.redis.LuaScript;
 import dev.pricingengine.common.redis.RedisClock;
+import dev.pricingengine.common.redis.ClusterAwareConnection;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
 import dev.pricingengine.common.tracing.MessageTracing;
@@ -43,8 +44,7 @@ import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.output.ValueListOutput;
 import io.lettuce.core.protocol.AsyncCommand;
@@ -177,8 +177,8 @@ public class Recalculator {
 	 * @throws FencedOutException if a newer holder of the lock has written prices
 	 */
 	public Result recalculate(Scope scope, long fencingToken, LongConsumer progress) {
-		StatefulRedisConnection<String, String> connection = this.redisConnection.connection();
-		RedisCommands<String, String> redis = connection.sync();
+		ClusterAwareConnection connection = this.redisConnection.connection();
+		RedisClusterCommands<String, String> redis = connection.sync();
 		Collection<String> categories = scope.categories(redis, this.keys);
 		long total = scope.size(redis, this.keys, categories);
 		Pass pass = new Pass(connection, fencingToken, categories);
@@ -217,7 +217,7 @@ public class Recalculator {
 		return new Result(processed, total, List.copyOf(pass.skipped));
 	}
 
-	private void applyEvent(RedisCommands<String, String> redis, EventEnvelope envelope) {
+	private void applyEvent(RedisClusterCommands<String, String> redis, EventEnvelope envelope) {
 		MarketEvent event = envelope.event();
 		String sequence = String.valueOf(envelope.sequence());
 		switch (event.type()) {
@@ -240,7 +240,7 @@ public class Recalculator {
 	 * declares the category hash it writes, so the category is read first and the script
 	 * refuses when a catalog import moved the product meanwhile (then read again).
 	 */
-	private void applyBasePrice(RedisCommands<String, String> redis, MarketEvent event, String sequence) {
+	private void applyBasePrice(RedisClusterCommands<String, String> redis, MarketEvent event, String sequence) {
 		String product = this.keys.product(event.productId());
 		String value = event.basePrice().setScale(2).toPlainString();
 		for (int attempt = 1;; attempt++) {
@@ -289,7 +289,7 @@ public class Recalculator {
 	 */
 	private final class Pass {
 
-		private final StatefulRedisConnection<String, String> connection;
+		private final ClusterAwareConnection connection;
 
 		private final long fencingToken;
 
@@ -311,10 +311,10 @@ public class Recalculator {
 		/** Products left out because their catalog record is malformed. */
 		private final List<String> skipped = new ArrayList<>();
 
-		Pass(StatefulRedisConnection<String, String> connection, long fencingToken, Collection<String> categories) {
+		Pass(ClusterAwareConnection connection, long fencingToken, Collection<String> categories) {
 			this.connection = connection;
 			this.fencingToken = fencingToken;
-			RedisCommands<String, String> redis = connection.sync();
+			RedisClusterCommands<String, String> redis = connection.sync();
 			this.prices = MarketPriceCodec.encoder(Instant.ofEpochMilli(RedisClock.millis(redis)), fencingToken);
 			this.global = factor(redis.hget(Recalculator.this.keys.market(), MarketStateFields.GLOBAL));
 			readCategoryFactors(categories);
@@ -421,7 +421,7 @@ public class Recalculator {
 			if (storedPrices != null) {
 				commands.add(storedPrices);
 			}
-			this.connection.dispatch(commands);
+			this.connection.stateful().dispatch(commands);
 			return new BatchRead(batch, entries, productFactors, storedPrices, span);
 		}
 
@@ -598,7 +598,7 @@ public class Recalculator {
 			}
 			AsyncCommand<String, String, List<String>> read = hmget(Recalculator.this.keys.market(),
 					missing.stream().map(MarketStateFields::category).toList());
-			this.connection.dispatch(read);
+			this.connection.stateful().dispatch(read);
 			List<String> stored = await(read);
 			for (int i = 0; i < missing.size(); i++) {
 				this.categoryFactors.put(missing.get(i), factor(stored.get(i)));
@@ -606,7 +606,7 @@ public class Recalculator {
 		}
 
 		private <T> T await(CompletableFuture<T> reply) {
-			Duration timeout = this.connection.getTimeout();
+			Duration timeout = this.connection.stateful().getTimeout();
 			try {
 				return reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
 			}
@@ -686,7 +686,7 @@ public class Recalculator {
 			return this.groups.get(index);
 		}
 
-		CompletionStage<List<Object>> submit(StatefulRedisConnection<String, String> connection, long fencingToken) {
+		CompletionStage<List<Object>> submit(ClusterAwareConnection connection, long fencingToken) {
 			RedisKeys keys = Recalculator.this.keys;
 			String lock = Recalculator.this.properties.lockName();
 			List<String> scriptKeys = new ArrayList<>(this.size + 3 + this.groups.size());
@@ -786,12 +786,12 @@ public class Recalculator {
 			return new Scope(false, mergedCategories, mergedProducts);
 		}
 
-		long size(RedisCommands<String, String> redis, RedisKeys keys, Collection<String> categories) {
+		long size(RedisClusterCommands<String, String> redis, RedisKeys keys, Collection<String> categories) {
 			return categories.stream().mapToLong((each) -> redis.hlen(keys.category(each))).sum()
 					+ this.products.size();
 		}
 
-		Collection<String> categories(RedisCommands<String, String> redis, RedisKeys keys) {
+		Collection<String> categories(RedisClusterCommands<String, String> redis, RedisKeys keys) {
 			return this.all ? redis.smembers(keys.categories()) : this.categories;
 		}
 

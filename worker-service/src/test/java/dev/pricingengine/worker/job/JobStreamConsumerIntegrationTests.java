@@ -20,13 +20,13 @@ import dev.pricingengine.common.redis.LuaScript;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
 import dev.pricingengine.common.test.RedisTestConfiguration;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XAddArgs;
 import io.lettuce.core.XReadArgs;
-import io.lettuce.core.api.sync.RedisCommands;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -241,7 +241,7 @@ class JobStreamConsumerIntegrationTests {
 		return envelope.eventId();
 	}
 
-	private RedisCommands<String, String> redis() {
+	private RedisClusterCommands<String, String> redis() {
 		return this.redisConnection.connection().sync();
 	}
 

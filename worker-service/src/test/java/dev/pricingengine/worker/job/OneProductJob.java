@@ -12,7 +12,7 @@ import dev.pricingengine.common.event.EnvelopeCodec;
 import dev.pricingengine.common.event.EventEnvelope;
 import dev.pricingengine.common.event.MarketEvent;
 import dev.pricingengine.common.redis.RedisKeys;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -32,7 +32,7 @@ final class OneProductJob {
 	 * @param redis commands on the worker's Redis
 	 * @param keys the worker's key schema
 	 */
-	static void runsUnderTheLock(RedisCommands<String, String> redis, RedisKeys keys) {
+	static void runsUnderTheLock(RedisClusterCommands<String, String> redis, RedisKeys keys) {
 		Product product = new Product("P-1", "C-1", new BigDecimal("10.00"), new BigDecimal("5.00"),
 				new BigDecimal("20.00"));
 		redis.hset(keys.product(product.id()), ProductCodec.toHash(product));

@@ -31,20 +31,20 @@ import dev.pricingengine.common.pricing.MarketPrice;
 import dev.pricingengine.common.pricing.MarketPriceCodec;
 import dev.pricingengine.common.pricing.PricingRule;
 import dev.pricingengine.common.redis.LuaScript;
+import dev.pricingengine.common.redis.ClusterAwareConnection;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
 import dev.pricingengine.common.test.RedisTestConfiguration;
 import dev.pricingengine.worker.recalc.FencedOutException;
 import dev.pricingengine.worker.recalc.Recalculator;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.TransactionResult;
 import io.lettuce.core.XReadArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
-import io.lettuce.core.codec.StringCodec;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.BeforeEach;
@@ -364,7 +364,8 @@ class WorkerIntegrationTests {
 	}
 
 	private long mgetCalls() {
-		String stats = redis().info("commandstats");
+		// on Redis Cluster, the node serving the prices
+		String stats = this.redisConnection.connection().nodeOf(this.keys.price("C-1-P0")).sync().info("commandstats");
 		Matcher calls = Pattern.compile("cmdstat_mget:calls=(\\d+)").matcher(stats);
 		return calls.find() ? Long.parseLong(calls.group(1)) : 0;
 	}
@@ -399,10 +400,9 @@ class WorkerIntegrationTests {
 		AtomicInteger replaced = new AtomicInteger();
 		Thread importer = new Thread(() -> {
 			Random random = new Random(7);
-			try (StatefulRedisConnection<String, String> own = SharedRedisConnection
-				.nativeClient(this.connectionFactory)
-				.connect(StringCodec.UTF8)) {
-				RedisCommands<String, String> redis = own.sync();
+			try (ClusterAwareConnection own = ClusterAwareConnection.open(this.connectionFactory)) {
+				// a transaction on the pricing data's slot
+				RedisCommands<String, String> redis = own.nodeOf(this.keys.catalogRevisions()).sync();
 				while (passing.get()) {
 					String id = "C-import-P" + random.nextInt(size);
 					Product product = product(category, id, BigDecimal.valueOf(1000 + random.nextInt(90_000), 2));
@@ -590,9 +590,9 @@ class WorkerIntegrationTests {
 		String json = EnvelopeCodec.encode(envelope);
 		redis().hset(this.keys.job(envelope.eventId()), Map.of("state", "QUEUED", "envelope", json, "sequence",
 				String.valueOf(envelope.sequence()), "attempts", "0"));
-		try (StatefulRedisConnection<String, String> own = SharedRedisConnection.nativeClient(this.connectionFactory)
-			.connect(StringCodec.UTF8)) {
-			RedisCommands<String, String> redis = own.sync();
+		try (ClusterAwareConnection own = ClusterAwareConnection.open(this.connectionFactory)) {
+			// a transaction on the intake's slot
+			RedisCommands<String, String> redis = own.nodeOf(this.keys.jobStream()).sync();
 			redis.multi();
 			redis.xadd(this.keys.jobStream(), Map.of("event_id", envelope.eventId(), "envelope", json));
 			redis.xreadgroup(Consumer.from("workers", deadConsumer), XReadArgs.Builder.count(1),
@@ -667,7 +667,7 @@ class WorkerIntegrationTests {
 		return this.keys.priceFenceRejections("recalculate_global_lock");
 	}
 
-	private RedisCommands<String, String> redis() {
+	private RedisClusterCommands<String, String> redis() {
 		return this.redisConnection.connection().sync();
 	}
 

@@ -1,0 +1,119 @@
+package dev.pricingengine.common.redis;
+
+import java.time.Duration;
+
+import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.codec.StringCodec;
+
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+
+/**
+ * A Lettuce connection to a standalone Redis (or the primary Sentinel names) or to a
+ * Redis Cluster, seen through the commands both offer: on a cluster, each command goes to
+ * the primary of its key's slot (a script's to its first key's; every key of a script
+ * shares one hash tag, see {@link RedisKeys}).
+ */
+public final class ClusterAwareConnection implements AutoCloseable {
+
+	private final StatefulConnection<String, String> connection;
+
+	private ClusterAwareConnection(StatefulConnection<String, String> connection) {
+		this.connection = connection;
+	}
+
+	/**
+	 * Opens a connection with the client Spring Boot configured from
+	 * {@code spring.data.redis.*}: a cluster connection when
+	 * {@code spring.data.redis.cluster.nodes} is set.
+	 * @param connectionFactory a started connection factory (it owns the client)
+	 * @return a new connection, the caller's to close
+	 */
+	public static ClusterAwareConnection open(LettuceConnectionFactory connectionFactory) {
+		AbstractRedisClient client = connectionFactory.getRequiredNativeClient();
+		if (client instanceof RedisClusterClient cluster) {
+			return new ClusterAwareConnection(cluster.connect(StringCodec.UTF8));
+		}
+		return new ClusterAwareConnection(((RedisClient) client).connect(StringCodec.UTF8));
+	}
+
+	public RedisClusterCommands<String, String> sync() {
+		return (this.connection instanceof StatefulRedisClusterConnection<String, String> cluster) ? cluster.sync()
+				: ((StatefulRedisConnection<String, String>) this.connection).sync();
+	}
+
+	public RedisClusterAsyncCommands<String, String> async() {
+		return (this.connection instanceof StatefulRedisClusterConnection<String, String> cluster) ? cluster.async()
+				: ((StatefulRedisConnection<String, String>) this.connection).async();
+	}
+
+	public RedisClusterReactiveCommands<String, String> reactive() {
+		return (this.connection instanceof StatefulRedisClusterConnection<String, String> cluster) ? cluster.reactive()
+				: ((StatefulRedisConnection<String, String>) this.connection).reactive();
+	}
+
+	/**
+	 * The connection to the primary serving a key's slot: the connection that carries the
+	 * key's commands (on standalone Redis, the connection itself), owned by this one. For
+	 * commands about what this connection sent to that node, such as {@code WAIT} for its
+	 * writes to reach the replicas, and for transactions ({@code MULTI}) on keys of one
+	 * slot.
+	 * @param key a key
+	 * @return the node connection serving it
+	 */
+	public StatefulRedisConnection<String, String> nodeOf(String key) {
+		if (this.connection instanceof StatefulRedisClusterConnection<String, String> cluster) {
+			RedisClusterNode primary = cluster.getPartitions().getPartitionBySlot(SlotHash.getSlot(key));
+			if (primary == null) {
+				throw new RedisException("No node of the cluster serves the slot of " + key);
+			}
+			return cluster.getConnection(primary.getUri().getHost(), primary.getUri().getPort());
+		}
+		return standalone();
+	}
+
+	/**
+	 * The connection to a standalone Redis.
+	 * @return the connection
+	 * @throws IllegalStateException on Redis Cluster
+	 */
+	public StatefulRedisConnection<String, String> standalone() {
+		if (this.connection instanceof StatefulRedisConnection<String, String> standalone) {
+			return standalone;
+		}
+		throw new IllegalStateException("Not a standalone Redis connection");
+	}
+
+	/**
+	 * The connection itself, for raw command dispatch.
+	 * @return the Lettuce connection
+	 */
+	public StatefulConnection<String, String> stateful() {
+		return this.connection;
+	}
+
+	/**
+	 * Sets how long a command may take before it fails (a blocking read's block time
+	 * included).
+	 * @param timeout the command timeout
+	 */
+	public void setTimeout(Duration timeout) {
+		this.connection.setTimeout(timeout);
+	}
+
+	@Override
+	public void close() {
+		this.connection.close();
+	}
+
+}
