@@ -2,18 +2,23 @@ package dev.pricingengine.api.event;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 import dev.pricingengine.api.system.RequestTraceContext;
 import dev.pricingengine.common.event.EnvelopeCodec;
 import dev.pricingengine.common.event.EventEnvelope;
 import dev.pricingengine.common.event.MarketEvent;
 import dev.pricingengine.common.redis.LuaScript;
+import dev.pricingengine.common.redis.ClusterAwareConnection;
 import dev.pricingengine.common.redis.RedisKeys;
+import dev.pricingengine.common.redis.TransientRedisErrors;
 import dev.pricingengine.common.redis.SharedRedisConnection;
 import dev.pricingengine.common.tracing.MessageTracing;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.reactive.RedisReactiveCommands;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.common.AttributeKey;
@@ -61,7 +66,11 @@ class EventPublisher {
 
 	private final Duration replicaTimeout;
 
-	private final ReplicationWaits replicationWaits;
+	/**
+	 * The {@code WAIT}s of each node connection events were published over (on standalone
+	 * Redis, one): a {@code WAIT} counts only its own connection's writes.
+	 */
+	private final Map<StatefulRedisConnection<String, String>, ReplicationWaits> replicationWaits = new ConcurrentHashMap<>();
 
 	EventPublisher(@Qualifier("eventRedisConnection") SharedRedisConnection redisConnection, RedisKeys keys,
 			MeterRegistry meters, EventProperties properties, LettuceConnectionFactory connectionFactory) {
@@ -79,20 +88,28 @@ class EventPublisher {
 		this.meters = meters;
 		this.minReplicas = properties.minReplicas();
 		this.replicaTimeout = properties.replicaTimeout();
-		this.replicationWaits = new ReplicationWaits(
-				() -> redisConnection.connection().nodeOf(keys.unbridgedEvents()).reactive(), this.minReplicas,
-				this.replicaTimeout);
 	}
 
+	/**
+	 * Numbers and publishes an event, every command over the connection to the intake's
+	 * primary (on Redis Cluster, that node's own connection, without redirects), so that
+	 * the {@code WAIT} after it counts the replicas of the node that took the event. A
+	 * node that no longer serves the intake answers {@code MOVED} (a 503 for the caller)
+	 * and the cluster's topology is read again.
+	 */
 	Mono<Published> publish(MarketEvent event) {
-		RedisClusterReactiveCommands<String, String> redis = this.redisConnection.connection().reactive();
-		return RequestTraceContext.current()
-			.flatMap((request) -> redis.incr(this.keys.eventSequence())
-				.flatMap((sequence) -> send(redis, event, sequence, request)));
+		ClusterAwareConnection connection = this.redisConnection.connection();
+		return Mono.fromFuture(() -> connection.nodeOf(this.keys.eventSequence()))
+			.flatMap((node) -> RequestTraceContext.current()
+				.flatMap((request) -> node.reactive()
+					.incr(this.keys.eventSequence())
+					.flatMap((sequence) -> send(node, event, sequence, request))))
+			.doOnError(TransientRedisErrors::isRedirect, (ex) -> connection.refreshTopology());
 	}
 
-	private Mono<Published> send(RedisClusterReactiveCommands<String, String> redis, MarketEvent event, long sequence,
+	private Mono<Published> send(StatefulRedisConnection<String, String> node, MarketEvent event, long sequence,
 			Context request) {
+		RedisReactiveCommands<String, String> redis = node.reactive();
 		EventEnvelope unsent = new EventEnvelope(UUID.randomUUID().toString(), sequence, event, Instant.now());
 		Span span = MessageTracing.startSend("publish", this.channel, unsent, request);
 		EventEnvelope envelope = MessageTracing.sentBy(unsent, request.with(span));
@@ -102,7 +119,7 @@ class EventPublisher {
 					envelope.eventId(), this.publishCommand)
 			.next()
 			.doOnNext((receivers) -> span.setAttribute(RECEIVERS, receivers))
-			.flatMap((receivers) -> (receivers > 0) ? replicated(envelope, span).thenReturn(receivers)
+			.flatMap((receivers) -> (receivers > 0) ? replicated(node, envelope, span).thenReturn(receivers)
 					: Mono.just(receivers))
 			.doOnNext((receivers) -> count(event, (receivers > 0) ? "accepted" : "no_listener"))
 			.doOnError((ex) -> span.recordException(ex).setStatus(StatusCode.ERROR))
@@ -117,11 +134,14 @@ class EventPublisher {
 	 * the publishes in flight); fails with {@link NotReplicatedException} when fewer have
 	 * it within {@code pricing.events.replica-timeout}.
 	 */
-	private Mono<Void> replicated(EventEnvelope envelope, Span span) {
+	private Mono<Void> replicated(StatefulRedisConnection<String, String> node, EventEnvelope envelope, Span span) {
 		if (this.minReplicas == 0) {
 			return Mono.empty();
 		}
-		return this.replicationWaits.acknowledged()
+		return this.replicationWaits
+			.computeIfAbsent(node,
+					(connection) -> new ReplicationWaits(connection.reactive(), this.minReplicas, this.replicaTimeout))
+			.acknowledged()
 			.doOnNext((replicas) -> span.setAttribute(REPLICAS, replicas))
 			.flatMap((replicas) -> (replicas >= this.minReplicas) ? Mono.empty() : Mono.error(
 					new NotReplicatedException(envelope.eventId(), replicas, this.minReplicas, this.replicaTimeout)));

@@ -1,7 +1,6 @@
 package dev.pricingengine.api.event;
 
 import java.time.Duration;
-import java.util.function.Supplier;
 
 import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
 import reactor.core.publisher.Mono;
@@ -17,7 +16,7 @@ import reactor.core.publisher.Sinks;
  */
 final class ReplicationWaits {
 
-	private final Supplier<RedisClusterReactiveCommands<String, String>> redis;
+	private final RedisClusterReactiveCommands<String, String> redis;
 
 	private final int replicas;
 
@@ -30,7 +29,7 @@ final class ReplicationWaits {
 
 	private boolean inFlight;
 
-	ReplicationWaits(Supplier<RedisClusterReactiveCommands<String, String>> redis, int replicas, Duration timeout) {
+	ReplicationWaits(RedisClusterReactiveCommands<String, String> redis, int replicas, Duration timeout) {
 		this.redis = redis;
 		this.replicas = replicas;
 		this.timeout = timeout;
@@ -64,7 +63,7 @@ final class ReplicationWaits {
 	}
 
 	private void send(Sinks.One<Long> sink) {
-		this.redis.get().waitForReplication(this.replicas, this.timeout.toMillis()).subscribe((acknowledged) -> {
+		this.redis.waitForReplication(this.replicas, this.timeout.toMillis()).subscribe((acknowledged) -> {
 			sink.tryEmitValue(acknowledged);
 			sendNext();
 		}, (error) -> {

@@ -11,14 +11,12 @@ import dev.pricingengine.common.pricing.MarketPrice;
 import dev.pricingengine.common.pricing.MarketPriceCodec;
 import dev.pricingengine.common.redis.ClusterAwareConnection;
 import dev.pricingengine.common.redis.RedisKeys;
+import dev.pricingengine.common.redis.TransientRedisErrors;
 import io.lettuce.core.RedisChannelHandler;
-import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisConnectionStateListener;
-import io.lettuce.core.RedisException;
 import io.lettuce.core.TrackingArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.push.PushMessage;
-import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.StringCodec;
@@ -116,8 +114,12 @@ class PriceCache implements SmartLifecycle {
 		if (held instanceof MarketPrice price) {
 			return Mono.just(price);
 		}
-		return nodeConnection(current, key).flatMap((node) -> read(node, key))
-			.onErrorResume(PriceCache::isRedirect, (ex) -> current.reactive().get(key))
+		return Mono.fromFuture(() -> current.nodeOf(key))
+			.flatMap((node) -> read(node, key))
+			.onErrorResume(TransientRedisErrors::isRedirect, (ex) -> {
+				current.refreshTopology();
+				return current.reactive().get(key);
+			})
 			.map(MarketPriceCodec::decode);
 	}
 
@@ -135,29 +137,6 @@ class PriceCache implements SmartLifecycle {
 				this.local.asMap().replace(key, placeholder, MarketPriceCodec.decode(value));
 			}
 		}).doFinally((signal) -> this.local.asMap().remove(key, placeholder));
-	}
-
-	/**
-	 * The connection a key's reads go over: the connection itself on standalone Redis,
-	 * the cluster connection's own connection to the primary of the key's slot on Redis
-	 * Cluster.
-	 */
-	private static Mono<StatefulRedisConnection<String, String>> nodeConnection(ClusterAwareConnection connection,
-			String key) {
-		if (connection.stateful() instanceof StatefulRedisClusterConnection<String, String> cluster) {
-			RedisClusterNode primary = cluster.getPartitions().getPartitionBySlot(SlotHash.getSlot(key));
-			if (primary == null) {
-				return Mono.error(new RedisException("No node of the cluster serves the slot of " + key));
-			}
-			return Mono
-				.fromFuture(() -> cluster.getConnectionAsync(primary.getUri().getHost(), primary.getUri().getPort()));
-		}
-		return Mono.just(connection.standalone());
-	}
-
-	private static boolean isRedirect(Throwable ex) {
-		return ex instanceof RedisCommandExecutionException && ex.getMessage() != null
-				&& (ex.getMessage().startsWith("MOVED") || ex.getMessage().startsWith("ASK"));
 	}
 
 	private void startTracking(StatefulRedisConnection<String, String> node) {

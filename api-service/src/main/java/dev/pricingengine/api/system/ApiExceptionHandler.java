@@ -1,5 +1,7 @@
 package dev.pricingengine.api.system;
 
+import java.io.IOException;
+
 import dev.pricingengine.common.redis.TransientRedisErrors;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
@@ -19,9 +21,9 @@ import org.springframework.web.reactive.result.method.annotation.ResponseEntityE
 /**
  * Every error as an RFC 9457 problem detail. Spring's handler covers bad requests
  * (malformed or oversized bodies, failed validation, wrong parameter types) and our own
- * {@code ErrorResponseException}s; this adds Redis being unreachable, or answering that
- * it cannot serve while a failover is under way ({@code CLUSTERDOWN}, {@code READONLY},
- * ...), which is retryable (503).
+ * {@code ErrorResponseException}s; this adds Redis being unreachable (or its connection
+ * reset under a command), or answering that it cannot serve while a failover is under way
+ * ({@code CLUSTERDOWN}, {@code READONLY}, ...), which is retryable (503).
  */
 @RestControllerAdvice
 class ApiExceptionHandler extends ResponseEntityExceptionHandler {
@@ -31,8 +33,8 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 	private static final String RETRY_AFTER_SECONDS = "1";
 
 	@ExceptionHandler({ RedisConnectionException.class, RedisCommandTimeoutException.class,
-			RedisCommandExecutionException.class })
-	Mono<ResponseEntity<ProblemDetail>> redisUnavailable(RuntimeException ex) {
+			RedisCommandExecutionException.class, IOException.class })
+	Mono<ResponseEntity<ProblemDetail>> redisUnavailable(Exception ex) {
 		if (!TransientRedisErrors.isTransient(ex)) {
 			return Mono.error(ex);
 		}

@@ -1,10 +1,11 @@
 package dev.pricingengine.common.redis;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
@@ -26,9 +27,12 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
  */
 public final class ClusterAwareConnection implements AutoCloseable {
 
+	private final AbstractRedisClient client;
+
 	private final StatefulConnection<String, String> connection;
 
-	private ClusterAwareConnection(StatefulConnection<String, String> connection) {
+	private ClusterAwareConnection(AbstractRedisClient client, StatefulConnection<String, String> connection) {
+		this.client = client;
 		this.connection = connection;
 	}
 
@@ -42,9 +46,9 @@ public final class ClusterAwareConnection implements AutoCloseable {
 	public static ClusterAwareConnection open(LettuceConnectionFactory connectionFactory) {
 		AbstractRedisClient client = connectionFactory.getRequiredNativeClient();
 		if (client instanceof RedisClusterClient cluster) {
-			return new ClusterAwareConnection(cluster.connect(StringCodec.UTF8));
+			return new ClusterAwareConnection(client, cluster.connect(StringCodec.UTF8));
 		}
-		return new ClusterAwareConnection(((RedisClient) client).connect(StringCodec.UTF8));
+		return new ClusterAwareConnection(client, ((RedisClient) client).connect(StringCodec.UTF8));
 	}
 
 	public RedisClusterCommands<String, String> sync() {
@@ -63,23 +67,37 @@ public final class ClusterAwareConnection implements AutoCloseable {
 	}
 
 	/**
-	 * The connection to the primary serving a key's slot: the connection that carries the
-	 * key's commands (on standalone Redis, the connection itself), owned by this one. For
-	 * commands about what this connection sent to that node, such as {@code WAIT} for its
-	 * writes to reach the replicas, and for transactions ({@code MULTI}) on keys of one
-	 * slot.
+	 * The connection to the primary serving a key's slot, as this client sees the
+	 * cluster: the connection that carries the key's commands (on standalone Redis, the
+	 * connection itself), owned by this one. Commands sent over it go to that node only
+	 * (a node that no longer serves the slot answers {@code MOVED}: then
+	 * {@link #refreshTopology()}). For commands about what this connection sent to that
+	 * node, such as {@code WAIT} for its writes to reach the replicas, and for
+	 * transactions ({@code MULTI}) on keys of one slot.
 	 * @param key a key
-	 * @return the node connection serving it
+	 * @return the node connection serving it, once open
 	 */
-	public StatefulRedisConnection<String, String> nodeOf(String key) {
+	public CompletableFuture<StatefulRedisConnection<String, String>> nodeOf(String key) {
 		if (this.connection instanceof StatefulRedisClusterConnection<String, String> cluster) {
 			RedisClusterNode primary = cluster.getPartitions().getPartitionBySlot(SlotHash.getSlot(key));
 			if (primary == null) {
-				throw new RedisException("No node of the cluster serves the slot of " + key);
+				return CompletableFuture
+					.failedFuture(new RedisConnectionException("No node of the cluster serves the slot of " + key));
 			}
-			return cluster.getConnection(primary.getUri().getHost(), primary.getUri().getPort());
+			return cluster.getConnectionAsync(primary.getUri().getHost(), primary.getUri().getPort());
 		}
-		return standalone();
+		return CompletableFuture.completedFuture(standalone());
+	}
+
+	/**
+	 * Reads the cluster's topology again, in the background (on standalone Redis,
+	 * nothing): after a node answered that it no longer serves a slot ({@code MOVED}),
+	 * for a failover or a slot migration this client has not seen yet.
+	 */
+	public void refreshTopology() {
+		if (this.client instanceof RedisClusterClient cluster) {
+			cluster.refreshPartitionsAsync();
+		}
 	}
 
 	/**

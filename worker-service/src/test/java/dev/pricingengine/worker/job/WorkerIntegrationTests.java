@@ -365,7 +365,11 @@ class WorkerIntegrationTests {
 
 	private long mgetCalls() {
 		// on Redis Cluster, the node serving the prices
-		String stats = this.redisConnection.connection().nodeOf(this.keys.price("C-1-P0")).sync().info("commandstats");
+		String stats = this.redisConnection.connection()
+			.nodeOf(this.keys.price("C-1-P0"))
+			.join()
+			.sync()
+			.info("commandstats");
 		Matcher calls = Pattern.compile("cmdstat_mget:calls=(\\d+)").matcher(stats);
 		return calls.find() ? Long.parseLong(calls.group(1)) : 0;
 	}
@@ -402,7 +406,7 @@ class WorkerIntegrationTests {
 			Random random = new Random(7);
 			try (ClusterAwareConnection own = ClusterAwareConnection.open(this.connectionFactory)) {
 				// a transaction on the pricing data's slot
-				RedisCommands<String, String> redis = own.nodeOf(this.keys.catalogRevisions()).sync();
+				RedisCommands<String, String> redis = own.nodeOf(this.keys.catalogRevisions()).join().sync();
 				while (passing.get()) {
 					String id = "C-import-P" + random.nextInt(size);
 					Product product = product(category, id, BigDecimal.valueOf(1000 + random.nextInt(90_000), 2));
@@ -592,7 +596,7 @@ class WorkerIntegrationTests {
 				String.valueOf(envelope.sequence()), "attempts", "0"));
 		try (ClusterAwareConnection own = ClusterAwareConnection.open(this.connectionFactory)) {
 			// a transaction on the intake's slot
-			RedisCommands<String, String> redis = own.nodeOf(this.keys.jobStream()).sync();
+			RedisCommands<String, String> redis = own.nodeOf(this.keys.jobStream()).join().sync();
 			redis.multi();
 			redis.xadd(this.keys.jobStream(), Map.of("event_id", envelope.eventId(), "envelope", json));
 			redis.xreadgroup(Consumer.from("workers", deadConsumer), XReadArgs.Builder.count(1),

@@ -1,0 +1,251 @@
+package dev.pricingengine.system;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.models.partitions.ClusterPartitionParser;
+import io.lettuce.core.cluster.models.partitions.Partitions;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The whole stack as {@code REDIS_CLUSTER=3 scripts/run-local.sh} runs it, on a local
+ * cluster of three primaries and three replicas, with
+ * {@code pricing.events.min-replicas=1}: under a steady stream of events the primary
+ * serving the intake (event sequence, unbridged events, job stream, job statuses) is
+ * killed ({@code SIGKILL}) and its replica promoted. Proven against the test's own record
+ * of what the API answered: every event answered 202 ends in a finished job (none lost
+ * with the dead primary), every refusal in between is a retryable 503, and the prices
+ * follow the rule with the newest factors.
+ */
+class ClusterFailoverIntegrationTests {
+
+	private static final Pattern EVENT_ID = Pattern.compile("\"event_id\":\"([^\"]+)\"");
+
+	private static final int CATEGORIES = 20;
+
+	@Test
+	void losesNoAcceptedEventWhenTheIntakesPrimaryIsKilled(@TempDir Path runDir) throws Exception {
+		int firstNode = LocalStack.freePorts(6);
+		Map<String, String> environment = Map.of("REDIS_CLUSTER", "3", "REDIS_CLUSTER_PORT", String.valueOf(firstNode),
+				"PRICING_EVENTS_MIN_REPLICAS", "1", "PRICING_CATALOG_DEMO_SIZE", "1000");
+		try (LocalStack stack = LocalStack.start(runDir, firstNode, environment)) {
+			assertThat(stack.output()).contains("started a Redis Cluster: 3 primaries and 3 replicas");
+			List<String> accepted = new ArrayList<>();
+			Map<Integer, String> refused = new HashMap<>();
+			AtomicBoolean publishing = new AtomicBoolean(true);
+			Thread publisher = new Thread(() -> {
+				Random random = new Random(42);
+				while (publishing.get()) {
+					String category = "C-" + (random.nextInt(CATEGORIES) + 1);
+					publish(stack, category, "1.0" + random.nextInt(10), accepted, refused);
+				}
+			}, "publisher");
+			ChildProcess restarted = null;
+			try {
+				publisher.start();
+				Thread.sleep(3000);
+				int intakePrimary = primaryServing(firstNode, "{intake}");
+				ProcessHandle victim = ProcessHandle.of(processId(intakePrimary))
+					.orElseThrow(() -> new AssertionError("no redis-server on port " + intakePrimary));
+				assertThat(victim.info().command())
+					.hasValueSatisfying((command) -> assertThat(command).contains("redis"));
+				victim.destroyForcibly();
+				await("a replica promoted in place of the killed primary").atMost(Duration.ofSeconds(30))
+					.until(() -> primaryServing(firstNode, "{intake}") != intakePrimary);
+				// as an orchestrator would, the crashed node is started again, from its
+				// directory: it rejoins as the promoted replica's replica, so events
+				// reach min-replicas again (with none, they are refused with 503)
+				restarted = ChildProcess.start(
+						List.of("redis-server", "--port", String.valueOf(intakePrimary), "--bind", "127.0.0.1",
+								"--save", "", "--appendonly", "no", "--cluster-enabled", "yes", "--cluster-config-file",
+								"nodes.conf", "--cluster-node-timeout", "5000", "--dir",
+								runDir.resolve("redis-cluster/" + intakePrimary).toString()),
+						Map.of(), runDir,
+						ProcessBuilder.Redirect.appendTo(runDir.resolve("logs/redis-restarted.log").toFile()));
+				// events keep coming until the pipeline runs on the promoted replica
+				int acceptedAtPromotion = size(accepted);
+				await("events accepted again after the failover").atMost(Duration.ofSeconds(60))
+					.until(() -> size(accepted) >= acceptedAtPromotion + 10);
+				publishing.set(false);
+				publisher.join();
+				check(stack, runDir, accepted, refused);
+			}
+			finally {
+				publishing.set(false);
+				publisher.join();
+				if (restarted != null) {
+					restarted.stop(Duration.ofSeconds(10));
+				}
+			}
+		}
+	}
+
+	/**
+	 * Every accepted event's job finished, refusals were retryable, and once new factors
+	 * are published for every category, the prices follow the rule with them.
+	 */
+	private static void check(LocalStack stack, Path runDir, List<String> accepted, Map<Integer, String> refused)
+			throws Exception {
+		// retryable only: 503 (Redis unavailable, no listener, not replicated), 429
+		// (the publish rate limit, which this publisher reaches)
+		assertThat(refused.keySet())
+			.as("statuses of refused events, with the first answer of each: %s; the API's errors: %s", refused,
+					errors(runDir.resolve("logs/api.log")))
+			.isSubsetOf(503, 429);
+		for (String eventId : accepted) {
+			await("job of accepted event " + eventId).atMost(Duration.ofSeconds(90))
+				.untilAsserted(() -> assertThat(stack.get(stack.apiPort, "/api/v1/jobs/" + eventId).body()).as(eventId)
+					.containsAnyOf("\"state\":\"SUCCEEDED\"", "\"state\":\"COALESCED\""));
+		}
+		// the newest factor of each category, from events the test saw accepted
+		Map<String, String> factors = new HashMap<>();
+		List<String> finalJobs = new ArrayList<>();
+		for (int i = 1; i <= CATEGORIES; i++) {
+			String factor = "1.1" + (i % 10);
+			factors.put("C-" + i, factor);
+			List<String> one = new ArrayList<>();
+			String category = "C-" + i;
+			await().atMost(Duration.ofSeconds(30)).until(() -> publish(stack, category, factor, one, new HashMap<>()));
+			finalJobs.addAll(one);
+		}
+		for (String eventId : finalJobs) {
+			await().atMost(Duration.ofSeconds(60))
+				.untilAsserted(() -> assertThat(stack.get(stack.apiPort, "/api/v1/jobs/" + eventId).body())
+					.containsAnyOf("\"state\":\"SUCCEEDED\"", "\"state\":\"COALESCED\""));
+		}
+		for (int product = 1; product <= 1000; product += 37) {
+			String catalogEntry = stack.get(stack.apiPort, "/api/v1/catalog/P-" + product).body();
+			BigDecimal expected = new BigDecimal(field(catalogEntry, "base_price"))
+				.multiply(new BigDecimal(factors.get(field(catalogEntry, "category", "C-[0-9]+"))))
+				.max(new BigDecimal(field(catalogEntry, "floor_price")))
+				.min(new BigDecimal(field(catalogEntry, "ceiling_price")))
+				.setScale(2, RoundingMode.HALF_EVEN);
+			String path = "/api/v1/prices/P-" + product;
+			await().atMost(Duration.ofSeconds(10))
+				.untilAsserted(
+						() -> assertThat(new BigDecimal(field(stack.get(stack.apiPort, path).body(), "market_price")))
+							.as(path)
+							.isEqualByComparingTo(expected));
+		}
+	}
+
+	/**
+	 * Publishes one category factor; records the event id if accepted, else the status
+	 * (with its first answer).
+	 */
+	private static boolean publish(LocalStack stack, String category, String factor, List<String> accepted,
+			Map<Integer, String> refused) {
+		try {
+			HttpResponse<String> response = stack.post(stack.apiPort, "/api/v1/publish-market-event",
+					"{\"type\":\"DEMAND_FACTOR\",\"factor\":" + factor + ",\"category\":\"" + category + "\"}");
+			if (response.statusCode() == 202) {
+				Matcher id = EVENT_ID.matcher(response.body());
+				assertThat(id.find()).as(response.body()).isTrue();
+				synchronized (accepted) {
+					accepted.add(id.group(1));
+				}
+				return true;
+			}
+			synchronized (refused) {
+				refused.putIfAbsent(response.statusCode(), response.body());
+			}
+			return false;
+		}
+		catch (Exception ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/** The errors a service logged, each with the line after it (the exception). */
+	private static String errors(Path log) throws IOException {
+		List<String> lines = Files.readAllLines(log);
+		StringBuilder errors = new StringBuilder();
+		for (int i = 0; i < lines.size(); i++) {
+			if (lines.get(i).contains(" ERROR ")) {
+				errors.append('\n')
+					.append(lines.get(i))
+					.append('\n')
+					.append((i + 2 < lines.size()) ? lines.get(i + 2) : "");
+			}
+		}
+		return errors.toString();
+	}
+
+	private static int size(List<String> list) {
+		synchronized (list) {
+			return list.size();
+		}
+	}
+
+	/** The port of the primary serving a key, as a live node of the cluster sees it. */
+	private static int primaryServing(int firstNode, String key) {
+		for (int port = firstNode; port < firstNode + 6; port++) {
+			Optional<RedisClusterNode> primary = clusterView(port)
+				.map((nodes) -> nodes.getPartitionBySlot(SlotHash.getSlot(key)));
+			if (primary.isPresent()) {
+				return primary.get().getUri().getPort();
+			}
+		}
+		throw new AssertionError("no node of the cluster answers");
+	}
+
+	/** The pid of the redis-server on a port, as it reports it. */
+	private static long processId(int port) {
+		RedisClient client = RedisClient.create(RedisURI.create("127.0.0.1", port));
+		try (StatefulRedisConnection<String, String> connection = client.connect()) {
+			Matcher pid = Pattern.compile("process_id:(\\d+)").matcher(connection.sync().info("server"));
+			assertThat(pid.find()).isTrue();
+			return Long.parseLong(pid.group(1));
+		}
+		finally {
+			client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+		}
+	}
+
+	private static Optional<Partitions> clusterView(int port) {
+		RedisClient client = RedisClient.create(RedisURI.create("127.0.0.1", port));
+		try (StatefulRedisConnection<String, String> connection = client.connect()) {
+			return Optional.of(ClusterPartitionParser.parse(connection.sync().clusterNodes()));
+		}
+		catch (RuntimeException ex) {
+			return Optional.empty();
+		}
+		finally {
+			client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+		}
+	}
+
+	private static String field(String json, String name) {
+		return field(json, name, "[0-9.]+");
+	}
+
+	private static String field(String json, String name, String valuePattern) {
+		Matcher matcher = Pattern.compile("\"" + name + "\":\"?(" + valuePattern + ")").matcher(json);
+		assertThat(matcher.find()).as("%s in %s", name, json).isTrue();
+		return matcher.group(1);
+	}
+
+}
