@@ -23,9 +23,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code kubectl kustomize} (offline, as {@code kubectl apply -k} would) and held to what
  * the services need: the probes on their actuator health groups, the memory measured
  * under load, room for the graceful shutdown, disruption budgets, the API keys from a
- * Secret, and in the production overlay Sentinel and the workers' KEDA scaler on the job
- * stream's lag. {@code .ci/run} installs Debian's kubectl where it is missing; without
- * one these tests are skipped, with the reason.
+ * Secret, and in the production (Sentinel) and cluster (Redis Cluster) overlays the
+ * workers' KEDA scaler on the job stream's lag. {@code .ci/run} installs Debian's kubectl
+ * where it is missing; without one these tests are skipped, with the reason.
  */
 class KubernetesManifestsTests {
 
@@ -89,20 +89,42 @@ class KubernetesManifestsTests {
 			.containsEntry("SPRING_DATA_REDIS_SENTINEL_MASTER", "pricing")
 			.containsEntry("SPRING_DATA_REDIS_SENTINEL_NODES", "redis-sentinel:26379")
 			.containsEntry("PRICING_EVENTS_MIN_REPLICAS", "1");
+		Map<String, Object> trigger = scalesWorkersOnTheJobStreamsLag(resources, "redis-sentinel-streams");
+		assertThat(map(trigger.get("metadata"))).containsEntry("sentinelMaster", "pricing")
+			.containsEntry("addresses", "redis-sentinel:26379");
+	}
+
+	@Test
+	void clusterUsesTheClusterNodesWaitsForAReplicaAndScalesWorkersOnTheJobStreamsLag() {
+		List<Map<String, Object>> resources = render("overlays/cluster");
+		Map<String, Object> config = map(at(resource(resources, "ConfigMap", "pricing-config"), "data"));
+		assertThat(config).doesNotContainKey("REDIS_URL")
+			.containsEntry("SPRING_DATA_REDIS_CLUSTER_NODES", "redis-cluster:6379")
+			.containsEntry("PRICING_EVENTS_MIN_REPLICAS", "1");
+		Map<String, Object> trigger = scalesWorkersOnTheJobStreamsLag(resources, "redis-cluster-streams");
+		assertThat(map(trigger.get("metadata"))).containsEntry("addresses", "redis-cluster:6379");
+	}
+
+	/**
+	 * Three API replicas, and a KEDA scaler of a type on the workers' lag on the job
+	 * stream, never below one worker.
+	 * @return the scaler's trigger
+	 */
+	private static Map<String, Object> scalesWorkersOnTheJobStreamsLag(List<Map<String, Object>> resources,
+			String type) {
 		assertThat(at(resource(resources, "Deployment", "api-service"), "spec.replicas")).isEqualTo(3);
 		Map<String, Object> scaler = resource(resources, "ScaledObject", "worker-service");
 		assertThat(at(scaler, "apiVersion")).isEqualTo("keda.sh/v1alpha1");
 		assertThat(at(scaler, "spec.scaleTargetRef.name")).isEqualTo("worker-service");
 		assertThat((Integer) at(scaler, "spec.minReplicaCount")).as("one worker trims and drains").isEqualTo(1);
 		Map<String, Object> trigger = map(list(at(scaler, "spec.triggers")).get(0));
-		assertThat(trigger.get("type")).isEqualTo("redis-sentinel-streams");
+		assertThat(trigger.get("type")).isEqualTo(type);
 		// the job stream of the default prefix (RedisKeys.jobStream) and the workers'
 		// group
 		assertThat(map(trigger.get("metadata"))).containsEntry("stream", "pricing:{intake}:jobs")
 			.containsEntry("consumerGroup", "workers")
-			.containsEntry("sentinelMaster", "pricing")
-			.containsEntry("addresses", "redis-sentinel:26379")
 			.containsKey("lagCount");
+		return trigger;
 	}
 
 	/** The resources {@code kubectl kustomize} renders from a directory. */

@@ -87,7 +87,7 @@ class RunLocalScriptIntegrationTests {
 			assertThat(alive(started)).as("processes started for the stack that are still alive").isEmpty();
 			assertThat(LocalStack.accepts(stack.redisPort)).as("Redis the script started is stopped").isFalse();
 			assertThat(LocalStack.accepts(stack.apiPort)).as("API stopped").isFalse();
-			assertThat(stack.output()).contains("stopping the redis-server this script started");
+			assertThat(stack.output()).contains("stopping the redis-server processes this script started");
 		}
 	}
 

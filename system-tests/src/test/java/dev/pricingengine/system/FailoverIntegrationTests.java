@@ -3,6 +3,7 @@ package dev.pricingengine.system;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,9 +15,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
+import dev.pricingengine.common.test.LocalRedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -24,6 +29,8 @@ import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.models.partitions.ClusterPartitionParser;
 import io.lettuce.core.cluster.models.partitions.Partitions;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.sentinel.api.StatefulRedisSentinelConnection;
+import io.lettuce.core.sentinel.api.sync.RedisSentinelCommands;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,42 +38,34 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The whole stack as {@code REDIS_CLUSTER=3 scripts/run-local.sh} runs it, on a local
- * cluster of three primaries and three replicas, with
- * {@code pricing.events.min-replicas=1}: under a steady stream of events the primary
- * serving the intake (event sequence, unbridged events, job stream, job statuses) is
- * killed ({@code SIGKILL}) and its replica promoted. Proven against the test's own record
- * of what the API answered: every event answered 202 ends in a finished job (none lost
- * with the dead primary), every refusal in between is a retryable 503, and the prices
- * follow the rule with the newest factors.
+ * The whole stack as {@code scripts/run-local.sh} runs it, with
+ * {@code pricing.events.min-replicas=1}, while the Redis primary that holds the intake
+ * (event sequence, unbridged events, job stream, job statuses) is killed
+ * ({@code SIGKILL}) under a steady stream of events and its replica promoted: on a local
+ * Redis Cluster ({@code REDIS_CLUSTER=3}) and on a primary, a replica and three
+ * sentinels. The killed server is started again afterwards, as an orchestrator would, and
+ * rejoins as a replica. Proven against the test's own record of what the API answered:
+ * every event answered 202 ends in a finished job (none lost with the dead primary),
+ * every refusal in between is retryable (503, or 429 from the publish rate limit this
+ * publisher reaches), and the prices follow the rule with the newest factors.
  */
-class ClusterFailoverIntegrationTests {
+class FailoverIntegrationTests {
 
 	private static final Pattern EVENT_ID = Pattern.compile("\"event_id\":\"([^\"]+)\"");
 
 	private static final int CATEGORIES = 20;
 
+	private static final String MASTER_NAME = "pricing-failover";
+
 	@Test
-	void losesNoAcceptedEventWhenTheIntakesPrimaryIsKilled(@TempDir Path runDir) throws Exception {
+	void onRedisClusterLosesNoAcceptedEventWhenTheIntakesPrimaryIsKilled(@TempDir Path runDir) throws Exception {
 		int firstNode = LocalStack.freePorts(6);
 		Map<String, String> environment = Map.of("REDIS_CLUSTER", "3", "REDIS_CLUSTER_PORT", String.valueOf(firstNode),
 				"PRICING_EVENTS_MIN_REPLICAS", "1", "PRICING_CATALOG_DEMO_SIZE", "1000");
+		ChildProcess[] restarted = new ChildProcess[1];
 		try (LocalStack stack = LocalStack.start(runDir, firstNode, environment)) {
 			assertThat(stack.output()).contains("started a Redis Cluster: 3 primaries and 3 replicas");
-			List<String> accepted = new ArrayList<>();
-			Map<Integer, String> refused = new HashMap<>();
-			AtomicBoolean publishing = new AtomicBoolean(true);
-			Thread publisher = new Thread(() -> {
-				Random random = new Random(42);
-				while (publishing.get()) {
-					String category = "C-" + (random.nextInt(CATEGORIES) + 1);
-					publish(stack, category, "1.0" + random.nextInt(10), accepted, refused);
-				}
-			}, "publisher");
-			ChildProcess restarted = null;
-			try {
-				publisher.start();
-				Thread.sleep(3000);
+			underAStreamOfEvents(stack, runDir, () -> {
 				int intakePrimary = primaryServing(firstNode, "{intake}");
 				ProcessHandle victim = ProcessHandle.of(processId(intakePrimary))
 					.orElseThrow(() -> new AssertionError("no redis-server on port " + intakePrimary));
@@ -75,32 +74,116 @@ class ClusterFailoverIntegrationTests {
 				victim.destroyForcibly();
 				await("a replica promoted in place of the killed primary").atMost(Duration.ofSeconds(30))
 					.until(() -> primaryServing(firstNode, "{intake}") != intakePrimary);
-				// as an orchestrator would, the crashed node is started again, from its
-				// directory: it rejoins as the promoted replica's replica, so events
-				// reach min-replicas again (with none, they are refused with 503)
-				restarted = ChildProcess.start(
+				// started again from its directory, it rejoins as the promoted replica's
+				// replica
+				restarted[0] = ChildProcess.start(
 						List.of("redis-server", "--port", String.valueOf(intakePrimary), "--bind", "127.0.0.1",
 								"--save", "", "--appendonly", "no", "--cluster-enabled", "yes", "--cluster-config-file",
 								"nodes.conf", "--cluster-node-timeout", "5000", "--dir",
 								runDir.resolve("redis-cluster/" + intakePrimary).toString()),
 						Map.of(), runDir,
 						ProcessBuilder.Redirect.appendTo(runDir.resolve("logs/redis-restarted.log").toFile()));
-				// events keep coming until the pipeline runs on the promoted replica
-				int acceptedAtPromotion = size(accepted);
-				await("events accepted again after the failover").atMost(Duration.ofSeconds(60))
-					.until(() -> size(accepted) >= acceptedAtPromotion + 10);
-				publishing.set(false);
-				publisher.join();
-				check(stack, runDir, accepted, refused);
-			}
-			finally {
-				publishing.set(false);
-				publisher.join();
-				if (restarted != null) {
-					restarted.stop(Duration.ofSeconds(10));
-				}
+			});
+		}
+		finally {
+			if (restarted[0] != null) {
+				restarted[0].stop(Duration.ofSeconds(10));
 			}
 		}
+	}
+
+	@Test
+	void onSentinelLosesNoAcceptedEventWhenThePrimaryIsKilled(@TempDir Path runDir) throws Exception {
+		LocalRedisServer[] restarted = new LocalRedisServer[1];
+		try (LocalRedisServer primary = LocalRedisServer.start();
+				LocalRedisServer replica = LocalRedisServer.start("replicaof " + primary.host() + " " + primary.port());
+				LocalRedisServer sentinel1 = LocalRedisServer.startSentinel(MASTER_NAME, primary);
+				LocalRedisServer sentinel2 = LocalRedisServer.startSentinel(MASTER_NAME, primary);
+				LocalRedisServer sentinel3 = LocalRedisServer.startSentinel(MASTER_NAME, primary)) {
+			String sentinels = Stream.of(sentinel1, sentinel2, sentinel3)
+				.map((sentinel) -> sentinel.host() + ":" + sentinel.port())
+				.collect(Collectors.joining(","));
+			Map<String, String> environment = Map.of("SPRING_DATA_REDIS_SENTINEL_MASTER", MASTER_NAME,
+					"SPRING_DATA_REDIS_SENTINEL_NODES", sentinels, "PRICING_EVENTS_MIN_REPLICAS", "1",
+					"PRICING_CATALOG_DEMO_SIZE", "1000");
+			await("the sentinels know the replica").atMost(Duration.ofSeconds(30))
+				.until(() -> replicasKnownTo(sentinel1) == 1);
+			try (LocalStack stack = LocalStack.start(runDir, primary.port(), environment)) {
+				assertThat(stack.output()).contains("using the Redis at 127.0.0.1:" + primary.port());
+				underAStreamOfEvents(stack, runDir, () -> {
+					primary.kill();
+					await("the sentinels promote the replica").atMost(Duration.ofSeconds(30))
+						.until(() -> primaryPortKnownTo(sentinel1) == replica.port());
+					// started again, it follows the new primary
+					restarted[0] = LocalRedisServer.start(primary.port(),
+							"replicaof " + replica.host() + " " + replica.port());
+				});
+			}
+		}
+		finally {
+			if (restarted[0] != null) {
+				restarted[0].close();
+			}
+		}
+	}
+
+	/**
+	 * Publishes category factors steadily, fails Redis over meanwhile, waits until events
+	 * are accepted again, then checks what was answered against what happened.
+	 */
+	private static void underAStreamOfEvents(LocalStack stack, Path runDir, Failover failover) throws Exception {
+		List<String> accepted = new ArrayList<>();
+		Map<Integer, String> refused = new HashMap<>();
+		AtomicBoolean publishing = new AtomicBoolean(true);
+		Thread publisher = new Thread(() -> {
+			Random random = new Random(42);
+			while (publishing.get()) {
+				String category = "C-" + (random.nextInt(CATEGORIES) + 1);
+				publish(stack, category, "1.0" + random.nextInt(10), accepted, refused);
+			}
+		}, "publisher");
+		try {
+			publisher.start();
+			Thread.sleep(3000);
+			failover.run();
+			// events keep coming until the pipeline runs on the promoted replica, with a
+			// replica of its own again (min-replicas: with none, events are refused)
+			int acceptedAtPromotion = size(accepted);
+			await("events accepted again after the failover").atMost(Duration.ofSeconds(60))
+				.until(() -> size(accepted) >= acceptedAtPromotion + 10);
+		}
+		finally {
+			publishing.set(false);
+			publisher.join();
+		}
+		check(stack, runDir, accepted, refused);
+	}
+
+	private static long replicasKnownTo(LocalRedisServer sentinel) {
+		return askSentinel(sentinel, (redis) -> Long.parseLong(redis.master(MASTER_NAME).get("num-slaves")));
+	}
+
+	private static int primaryPortKnownTo(LocalRedisServer sentinel) {
+		return askSentinel(sentinel, (redis) -> ((InetSocketAddress) redis.getMasterAddrByName(MASTER_NAME)).getPort());
+	}
+
+	private static <T> T askSentinel(LocalRedisServer sentinel,
+			Function<RedisSentinelCommands<String, String>, T> ask) {
+		RedisClient client = RedisClient.create(RedisURI.create(sentinel.host(), sentinel.port()));
+		try (StatefulRedisSentinelConnection<String, String> connection = client.connectSentinel()) {
+			return ask.apply(connection.sync());
+		}
+		finally {
+			client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+		}
+	}
+
+	/** What a failover round does to Redis. */
+	@FunctionalInterface
+	private interface Failover {
+
+		void run() throws Exception;
+
 	}
 
 	/**
