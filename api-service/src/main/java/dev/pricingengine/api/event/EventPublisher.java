@@ -16,6 +16,7 @@ import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.TransientRedisErrors;
 import dev.pricingengine.common.redis.SharedRedisConnection;
 import dev.pricingengine.common.tracing.MessageTracing;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.reactive.RedisReactiveCommands;
@@ -99,16 +100,20 @@ class EventPublisher {
 	 */
 	Mono<Published> publish(MarketEvent event) {
 		ClusterAwareConnection connection = this.redisConnection.connection();
-		return Mono.fromFuture(() -> connection.nodeOf(this.keys.eventSequence()))
-			.flatMap((node) -> RequestTraceContext.current()
-				.flatMap((request) -> node.reactive()
+		// suppressCancel: the future is Lettuce's, shared by every caller opening that
+		// node
+		return Mono.fromFuture(() -> connection.nodeOf(this.keys.eventSequence()), true)
+			.flatMap((node) -> RequestTraceContext.current().flatMap((request) -> {
+				long generation = connection.generation(node);
+				return node.reactive()
 					.incr(this.keys.eventSequence())
-					.flatMap((sequence) -> send(node, event, sequence, request))))
+					.flatMap((sequence) -> send(connection, node, generation, event, sequence, request));
+			}))
 			.doOnError(TransientRedisErrors::isRedirect, (ex) -> connection.refreshTopology());
 	}
 
-	private Mono<Published> send(StatefulRedisConnection<String, String> node, MarketEvent event, long sequence,
-			Context request) {
+	private Mono<Published> send(ClusterAwareConnection connection, StatefulRedisConnection<String, String> node,
+			long generation, MarketEvent event, long sequence, Context request) {
 		RedisReactiveCommands<String, String> redis = node.reactive();
 		EventEnvelope unsent = new EventEnvelope(UUID.randomUUID().toString(), sequence, event, Instant.now());
 		Span span = MessageTracing.startSend("publish", this.channel, unsent, request);
@@ -119,7 +124,8 @@ class EventPublisher {
 					envelope.eventId(), this.publishCommand)
 			.next()
 			.doOnNext((receivers) -> span.setAttribute(RECEIVERS, receivers))
-			.flatMap((receivers) -> (receivers > 0) ? replicated(node, envelope, span).thenReturn(receivers)
+			.flatMap((receivers) -> (receivers > 0)
+					? replicated(connection, node, generation, envelope, span).thenReturn(receivers)
 					: Mono.just(receivers))
 			.doOnNext((receivers) -> count(event, (receivers > 0) ? "accepted" : "no_listener"))
 			.doOnError((ex) -> span.recordException(ex).setStatus(StatusCode.ERROR))
@@ -132,19 +138,30 @@ class EventPublisher {
 	 * Completes once {@code pricing.events.min-replicas} replicas have every write of
 	 * this connection so far, the event's included (a {@link ReplicationWaits} shared by
 	 * the publishes in flight); fails with {@link NotReplicatedException} when fewer have
-	 * it within {@code pricing.events.replica-timeout}.
+	 * it within {@code pricing.events.replica-timeout}, and when the node connection
+	 * dropped since the event's sequence was taken (the {@code WAIT}'s count may not
+	 * cover the event) or the node is a replica now.
 	 */
-	private Mono<Void> replicated(StatefulRedisConnection<String, String> node, EventEnvelope envelope, Span span) {
+	private Mono<Void> replicated(ClusterAwareConnection connection, StatefulRedisConnection<String, String> node,
+			long generation, EventEnvelope envelope, Span span) {
 		if (this.minReplicas == 0) {
 			return Mono.empty();
 		}
 		return this.replicationWaits
-			.computeIfAbsent(node,
-					(connection) -> new ReplicationWaits(connection.reactive(), this.minReplicas, this.replicaTimeout))
+			.computeIfAbsent(node, (key) -> new ReplicationWaits(key.reactive(), this.minReplicas, this.replicaTimeout))
 			.acknowledged()
+			// a WAIT Lettuce sent again after a reconnect ran for a new client that wrote
+			// nothing; a node demoted to a replica refuses WAIT
+			.map((replicas) -> (connection.generation(node) == generation) ? replicas : 0L)
+			.onErrorResume(EventPublisher::isWaitOnReplica, (ex) -> Mono.just(0L))
 			.doOnNext((replicas) -> span.setAttribute(REPLICAS, replicas))
 			.flatMap((replicas) -> (replicas >= this.minReplicas) ? Mono.empty() : Mono.error(
 					new NotReplicatedException(envelope.eventId(), replicas, this.minReplicas, this.replicaTimeout)));
+	}
+
+	private static boolean isWaitOnReplica(Throwable ex) {
+		return ex instanceof RedisCommandExecutionException && ex.getMessage() != null
+				&& ex.getMessage().contains("WAIT cannot be used with replica");
 	}
 
 	private void count(MarketEvent event, String outcome) {

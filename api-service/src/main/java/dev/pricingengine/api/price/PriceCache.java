@@ -114,7 +114,9 @@ class PriceCache implements SmartLifecycle {
 		if (held instanceof MarketPrice price) {
 			return Mono.just(price);
 		}
-		return Mono.fromFuture(() -> current.nodeOf(key))
+		// suppressCancel: the future is Lettuce's, shared by every caller opening that
+		// node
+		return Mono.fromFuture(() -> current.nodeOf(key), true)
 			.flatMap((node) -> read(node, key))
 			.onErrorResume(TransientRedisErrors::isRedirect, (ex) -> {
 				current.refreshTopology();
@@ -163,11 +165,16 @@ class PriceCache implements SmartLifecycle {
 		if (this.localEnabled) {
 			this.connectionFactory.getRequiredNativeClient().addListener(this.disconnects);
 			if (opened.stateful() instanceof StatefulRedisClusterConnection<String, String> cluster) {
+				// each primary's connection, as it opens (a primary failing now is
+				// tracked
+				// from its first read, once it serves again)
 				cluster.getPartitions()
 					.stream()
-					.filter((node) -> node.is(RedisClusterNode.NodeFlag.UPSTREAM))
-					.forEach((primary) -> startTracking(
-							cluster.getConnection(primary.getUri().getHost(), primary.getUri().getPort())));
+					.filter((node) -> node.is(RedisClusterNode.NodeFlag.UPSTREAM)
+							&& !node.is(RedisClusterNode.NodeFlag.FAIL))
+					.forEach((primary) -> cluster
+						.getConnectionAsync(primary.getUri().getHost(), primary.getUri().getPort())
+						.thenAccept(this::startTracking));
 			}
 			else {
 				startTracking(opened.standalone());

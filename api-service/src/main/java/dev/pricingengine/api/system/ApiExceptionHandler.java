@@ -3,9 +3,7 @@ package dev.pricingengine.api.system;
 import java.io.IOException;
 
 import dev.pricingengine.common.redis.TransientRedisErrors;
-import io.lettuce.core.RedisCommandExecutionException;
-import io.lettuce.core.RedisCommandTimeoutException;
-import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -32,8 +30,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
 	private static final String RETRY_AFTER_SECONDS = "1";
 
-	@ExceptionHandler({ RedisConnectionException.class, RedisCommandTimeoutException.class,
-			RedisCommandExecutionException.class, IOException.class })
+	@ExceptionHandler({ RedisException.class, IOException.class })
 	Mono<ResponseEntity<ProblemDetail>> redisUnavailable(Exception ex) {
 		if (!TransientRedisErrors.isTransient(ex)) {
 			return Mono.error(ex);

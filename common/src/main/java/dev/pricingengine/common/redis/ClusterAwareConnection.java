@@ -1,11 +1,17 @@
 package dev.pricingengine.common.redis;
 
+import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
 
 import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
@@ -31,9 +37,29 @@ public final class ClusterAwareConnection implements AutoCloseable {
 
 	private final StatefulConnection<String, String> connection;
 
+	/**
+	 * Connects and disconnects of each connection of the client, since this one opened.
+	 */
+	private final Map<RedisChannelHandler<?, ?>, Long> generations = Collections.synchronizedMap(new WeakHashMap<>());
+
+	private final RedisConnectionStateListener generationCounter = new RedisConnectionStateListener() {
+
+		@Override
+		public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
+			ClusterAwareConnection.this.generations.merge(handler, 1L, Long::sum);
+		}
+
+		@Override
+		public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
+			ClusterAwareConnection.this.generations.merge(handler, 1L, Long::sum);
+		}
+
+	};
+
 	private ClusterAwareConnection(AbstractRedisClient client, StatefulConnection<String, String> connection) {
 		this.client = client;
 		this.connection = connection;
+		client.addListener(this.generationCounter);
 	}
 
 	/**
@@ -79,7 +105,7 @@ public final class ClusterAwareConnection implements AutoCloseable {
 	 */
 	public CompletableFuture<StatefulRedisConnection<String, String>> nodeOf(String key) {
 		if (this.connection instanceof StatefulRedisClusterConnection<String, String> cluster) {
-			RedisClusterNode primary = cluster.getPartitions().getPartitionBySlot(SlotHash.getSlot(key));
+			RedisClusterNode primary = cluster.getPartitions().getMasterBySlot(SlotHash.getSlot(key));
 			if (primary == null) {
 				return CompletableFuture
 					.failedFuture(new RedisConnectionException("No node of the cluster serves the slot of " + key));
@@ -129,8 +155,23 @@ public final class ClusterAwareConnection implements AutoCloseable {
 		this.connection.setTimeout(timeout);
 	}
 
+	/**
+	 * How often a connection (this one, or one of its node connections) disconnected or
+	 * connected again since this one was opened. Lettuce sends a command whose reply a
+	 * dropped connection never brought again after reconnecting, where the server sees it
+	 * from a new client: a {@code WAIT} then counts none of the old socket's writes. A
+	 * generation that changed between a write and its {@code WAIT} means the answer does
+	 * not cover the write.
+	 * @param connection the connection
+	 * @return its generation
+	 */
+	public long generation(StatefulConnection<?, ?> connection) {
+		return this.generations.getOrDefault(connection, 0L);
+	}
+
 	@Override
 	public void close() {
+		this.client.removeListener(this.generationCounter);
 		this.connection.close();
 	}
 

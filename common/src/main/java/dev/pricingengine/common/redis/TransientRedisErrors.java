@@ -2,10 +2,12 @@ package dev.pricingengine.common.redis;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.function.Predicate;
 
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisException;
 
 /**
  * Which Lettuce errors pass by themselves: Redis unreachable or slow, a connection reset
@@ -24,12 +26,32 @@ public final class TransientRedisErrors {
 	}
 
 	/**
-	 * Whether an error is one that passes by itself, so that trying again later may
-	 * succeed.
+	 * Whether an error, or one it wraps (Lettuce's synchronous API wraps a socket's
+	 * {@link IOException} in a {@link RedisException}), is one that passes by itself, so
+	 * that trying again later may succeed.
 	 * @param ex the error
 	 * @return whether it is transient
 	 */
 	public static boolean isTransient(Throwable ex) {
+		return anyCause(ex, TransientRedisErrors::isTransientItself);
+	}
+
+	/**
+	 * Whether an error or one it wraps, at any depth, matches.
+	 * @param ex the error
+	 * @param test what to look for
+	 * @return whether one matches
+	 */
+	public static boolean anyCause(Throwable ex, Predicate<Throwable> test) {
+		for (Throwable cause = ex; cause != null; cause = (cause.getCause() != cause) ? cause.getCause() : null) {
+			if (test.test(cause)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private static boolean isTransientItself(Throwable ex) {
 		if (ex instanceof RedisConnectionException || ex instanceof RedisCommandTimeoutException
 				|| ex instanceof IOException) {
 			return true;
@@ -37,7 +59,10 @@ public final class TransientRedisErrors {
 		if (ex instanceof RedisCommandExecutionException && ex.getMessage() != null) {
 			return TRANSIENT_CODES.stream().anyMatch(ex.getMessage()::startsWith);
 		}
-		return false;
+		// Lettuce's own words for commands its connection dropped
+		return ex instanceof RedisException && ex.getMessage() != null
+				&& (ex.getMessage().startsWith("Connection closed")
+						|| ex.getMessage().startsWith("Connection is closed"));
 	}
 
 	/**

@@ -6,6 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 
 import dev.pricingengine.common.event.EnvelopeCodec;
 import dev.pricingengine.common.event.EventEnvelope;
@@ -17,11 +18,13 @@ import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.cluster.pubsub.RedisClusterPubSubAdapter;
 import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
@@ -86,6 +89,12 @@ class EventBridge implements SmartLifecycle {
 	 * On Redis Cluster, the connection to the primary the shard channel is subscribed on.
 	 */
 	private volatile StatefulRedisPubSubConnection<String, String> shardSubscription;
+
+	/** That primary's address. */
+	private volatile RedisURI shardSubscriptionNode;
+
+	/** How often the subscription was lost (a subscription made meanwhile may be too). */
+	private final AtomicLong losses = new AtomicLong();
 
 	private volatile RedisConnectionStateListener disconnectWatcher;
 
@@ -231,38 +240,30 @@ class EventBridge implements SmartLifecycle {
 	@Override
 	public void start() {
 		AbstractRedisClient client = this.connectionFactory.getRequiredNativeClient();
-		StatefulRedisPubSubConnection<String, String> connection = (client instanceof RedisClusterClient cluster)
-				? cluster.connectPubSub(StringCodec.UTF8) : ((RedisClient) client).connectPubSub(StringCodec.UTF8);
-		connection.addListener(new RedisPubSubAdapter<>() {
+		StatefulRedisPubSubConnection<String, String> connection;
+		if (client instanceof RedisClusterClient clusterClient) {
+			StatefulRedisClusterPubSubConnection<String, String> cluster = clusterClient
+				.connectPubSub(StringCodec.UTF8);
+			cluster.addListener(new ShardChannelListener(clusterClient));
+			connection = cluster;
+		}
+		else {
+			connection = ((RedisClient) client).connectPubSub(StringCodec.UTF8);
+			connection.addListener(new RedisPubSubAdapter<>() {
 
-			@Override
-			public void message(String channel, String message) {
-				bridge(message);
-			}
+				@Override
+				public void message(String channel, String message) {
+					bridge(message);
+				}
 
-			@Override
-			public void smessage(String shardChannel, String message) {
-				bridge(message);
-			}
+				@Override
+				public void subscribed(String channel, long count) {
+					EventBridge.this.subscribed = true;
+					logger.info("Subscribed to {}", channel);
+				}
 
-			@Override
-			public void subscribed(String channel, long count) {
-				EventBridge.this.subscribed = true;
-				logger.info("Subscribed to {}", channel);
-			}
-
-			@Override
-			public void ssubscribed(String shardChannel, long count) {
-				logger.info("Subscribed to shard channel {}", shardChannel);
-			}
-
-			@Override
-			public void sunsubscribed(String shardChannel, long count) {
-				// sent by Redis when the channel's slot moved to another node
-				lostSubscription();
-			}
-
-		});
+			});
+		}
 		this.disconnectWatcher = new RedisConnectionStateListener() {
 
 			@Override
@@ -284,6 +285,7 @@ class EventBridge implements SmartLifecycle {
 	}
 
 	private void lostSubscription() {
+		this.losses.incrementAndGet();
 		if (this.subscribed) {
 			logger.warn("Lost the subscription to the market events; subscribing again");
 		}
@@ -303,7 +305,7 @@ class EventBridge implements SmartLifecycle {
 			return;
 		}
 		String channel = this.keys.shardedEventsChannel();
-		RedisClusterNode owner = cluster.getPartitions().getPartitionBySlot(SlotHash.getSlot(channel));
+		RedisClusterNode owner = cluster.getPartitions().getMasterBySlot(SlotHash.getSlot(channel));
 		if (owner == null) {
 			lostSubscription();
 			return;
@@ -315,9 +317,15 @@ class EventBridge implements SmartLifecycle {
 			if (this.subscribed && node == previous && node.isOpen()) {
 				return;
 			}
-			node.sync().ssubscribe(channel);
+			// before subscribing, so that a disconnect meanwhile marks it lost
 			this.shardSubscription = node;
+			this.shardSubscriptionNode = owner.getUri();
+			long lossesBefore = this.losses.get();
+			node.sync().ssubscribe(channel);
 			this.subscribed = true;
+			if (this.losses.get() != lossesBefore) {
+				this.subscribed = false;
+			}
 			if (previous != null && previous != node && previous.isOpen()) {
 				previous.async().sunsubscribe(channel);
 			}
@@ -328,11 +336,48 @@ class EventBridge implements SmartLifecycle {
 		}
 	}
 
+	/**
+	 * Bridges what arrives on the shard channel, and notices when the node subscribed on
+	 * stops serving it: Redis unsubscribes the clients of a slot that moved (a failover,
+	 * a migration), and the client's view of the cluster is read again at once.
+	 */
+	private final class ShardChannelListener extends RedisClusterPubSubAdapter<String, String> {
+
+		private final RedisClusterClient client;
+
+		ShardChannelListener(RedisClusterClient client) {
+			this.client = client;
+		}
+
+		@Override
+		public void smessage(RedisClusterNode node, String shardChannel, String message) {
+			bridge(message);
+		}
+
+		@Override
+		public void ssubscribed(RedisClusterNode node, String shardChannel, long count) {
+			logger.info("Subscribed to shard channel {} on {}", shardChannel, (node != null) ? node.getUri() : "?");
+		}
+
+		@Override
+		public void sunsubscribed(RedisClusterNode node, String shardChannel, long count) {
+			RedisURI current = EventBridge.this.shardSubscriptionNode;
+			// our own unsubscribe from a node we left is no loss
+			if (node == null || current == null || (node.getUri().getHost().equals(current.getHost())
+					&& node.getUri().getPort() == current.getPort())) {
+				lostSubscription();
+				this.client.refreshPartitionsAsync();
+			}
+		}
+
+	}
+
 	@Override
 	public void stop() {
 		StatefulRedisPubSubConnection<String, String> current = this.subscription;
 		this.subscription = null;
 		this.shardSubscription = null;
+		this.shardSubscriptionNode = null;
 		this.subscribed = false;
 		if (current != null) {
 			this.connectionFactory.getRequiredNativeClient().removeListener(this.disconnectWatcher);

@@ -171,8 +171,8 @@ class WorkerConfiguration {
 			.multiplier(retry.multiplier())
 			.maxDelay(retry.maxDelay())
 			.jitter(retry.jitter())
-			.predicate((ex) -> TransientRedisErrors.isTransient(ex)
-					|| RETRIED.stream().anyMatch((type) -> type.isInstance(ex)))
+			.predicate((ex) -> TransientRedisErrors.isTransient(ex) || TransientRedisErrors.anyCause(ex,
+					(cause) -> RETRIED.stream().anyMatch((type) -> type.isInstance(cause))))
 			.build());
 	}
 
