@@ -42,12 +42,13 @@ import static org.awaitility.Awaitility.await;
  * {@code pricing.events.min-replicas=1}, while the Redis primary that holds the intake
  * (event sequence, unbridged events, job stream, job statuses) is killed
  * ({@code SIGKILL}) under a steady stream of events and its replica promoted: on a local
- * Redis Cluster ({@code REDIS_CLUSTER=3}) and on a primary, a replica and three
- * sentinels. The killed server is started again afterwards, as an orchestrator would, and
- * rejoins as a replica. Proven against the test's own record of what the API answered:
- * every event answered 202 ends in a finished job (none lost with the dead primary),
- * every refusal in between is retryable (503, or 429 from the publish rate limit this
- * publisher reaches), and the prices follow the rule with the newest factors.
+ * Redis Cluster ({@code REDIS_CLUSTER=3}), where the primary holding the prices, the lock
+ * and its fence is killed next, and on a primary, a replica and three sentinels. The
+ * killed server is started again afterwards, as an orchestrator would, and rejoins as a
+ * replica. Proven against the test's own record of what the API answered: every event
+ * answered 202 ends in a finished job (none lost with the dead primary), every refusal in
+ * between is retryable (503, or 429 from the publish rate limit this publisher reaches),
+ * and the prices follow the rule with the newest factors.
  */
 class FailoverIntegrationTests {
 
@@ -58,38 +59,45 @@ class FailoverIntegrationTests {
 	private static final String MASTER_NAME = "pricing-failover";
 
 	@Test
-	void onRedisClusterLosesNoAcceptedEventWhenTheIntakesPrimaryIsKilled(@TempDir Path runDir) throws Exception {
+	void onRedisClusterLosesNoAcceptedEventWhenTheIntakesThenThePricesPrimaryIsKilled(@TempDir Path runDir)
+			throws Exception {
 		int firstNode = LocalStack.freePorts(6);
 		Map<String, String> environment = Map.of("REDIS_CLUSTER", "3", "REDIS_CLUSTER_PORT", String.valueOf(firstNode),
 				"PRICING_EVENTS_MIN_REPLICAS", "1", "PRICING_CATALOG_DEMO_SIZE", "1000");
-		ChildProcess[] restarted = new ChildProcess[1];
+		List<ChildProcess> restarted = new ArrayList<>();
 		try (LocalStack stack = LocalStack.start(runDir, firstNode, environment)) {
 			assertThat(stack.output()).contains("started a Redis Cluster: 3 primaries and 3 replicas");
-			underAStreamOfEvents(stack, runDir, () -> {
-				int intakePrimary = primaryServing(firstNode, "{intake}");
-				ProcessHandle victim = ProcessHandle.of(processId(intakePrimary))
-					.orElseThrow(() -> new AssertionError("no redis-server on port " + intakePrimary));
-				assertThat(victim.info().command())
-					.hasValueSatisfying((command) -> assertThat(command).contains("redis"));
-				victim.destroyForcibly();
-				await("a replica promoted in place of the killed primary").atMost(Duration.ofSeconds(30))
-					.until(() -> primaryServing(firstNode, "{intake}") != intakePrimary);
-				// started again from its directory, it rejoins as the promoted replica's
-				// replica
-				restarted[0] = ChildProcess.start(
-						List.of("redis-server", "--port", String.valueOf(intakePrimary), "--bind", "127.0.0.1",
-								"--save", "", "--appendonly", "no", "--cluster-enabled", "yes", "--cluster-config-file",
-								"nodes.conf", "--cluster-node-timeout", "5000", "--dir",
-								runDir.resolve("redis-cluster/" + intakePrimary).toString()),
-						Map.of(), runDir,
-						ProcessBuilder.Redirect.appendTo(runDir.resolve("logs/redis-restarted.log").toFile()));
-			});
+			// the intake's primary, then the one holding the prices, the lock and its
+			// fence (the price cache's tracked reads, the worker's lock on a promoted
+			// node)
+			underAStreamOfEvents(stack, runDir, () -> restarted.add(killPrimaryServing(firstNode, "{intake}", runDir)),
+					() -> restarted.add(killPrimaryServing(firstNode, "{p0}", runDir)));
 		}
 		finally {
-			if (restarted[0] != null) {
-				restarted[0].stop(Duration.ofSeconds(10));
+			for (ChildProcess process : restarted) {
+				process.stop(Duration.ofSeconds(10));
 			}
 		}
+	}
+
+	/**
+	 * Kills the cluster's primary serving a key, waits until its replica is promoted, and
+	 * starts it again from its directory: it rejoins as the promoted replica's replica.
+	 * @return the restarted server
+	 */
+	private static ChildProcess killPrimaryServing(int firstNode, String key, Path runDir) throws IOException {
+		int primary = primaryServing(firstNode, key);
+		ProcessHandle victim = ProcessHandle.of(processId(primary))
+			.orElseThrow(() -> new AssertionError("no redis-server on port " + primary));
+		assertThat(victim.info().command()).hasValueSatisfying((command) -> assertThat(command).contains("redis"));
+		victim.destroyForcibly();
+		await("a replica promoted in place of the killed primary of " + key).atMost(Duration.ofSeconds(30))
+			.until(() -> primaryServing(firstNode, key) != primary);
+		return ChildProcess.start(List.of("redis-server", "--port", String.valueOf(primary), "--bind", "127.0.0.1",
+				"--save", "", "--appendonly", "no", "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+				"--cluster-node-timeout", "5000", "--dir", runDir.resolve("redis-cluster/" + primary).toString()),
+				Map.of(), runDir,
+				ProcessBuilder.Redirect.appendTo(runDir.resolve("logs/redis-restarted-" + primary + ".log").toFile()));
 	}
 
 	@Test
@@ -131,7 +139,7 @@ class FailoverIntegrationTests {
 	 * Publishes category factors steadily, fails Redis over meanwhile, waits until events
 	 * are accepted again, then checks what was answered against what happened.
 	 */
-	private static void underAStreamOfEvents(LocalStack stack, Path runDir, Failover failover) throws Exception {
+	private static void underAStreamOfEvents(LocalStack stack, Path runDir, Failover... failovers) throws Exception {
 		List<String> accepted = new ArrayList<>();
 		Map<Integer, String> refused = new HashMap<>();
 		AtomicBoolean publishing = new AtomicBoolean(true);
@@ -145,12 +153,15 @@ class FailoverIntegrationTests {
 		try {
 			publisher.start();
 			Thread.sleep(3000);
-			failover.run();
-			// events keep coming until the pipeline runs on the promoted replica, with a
-			// replica of its own again (min-replicas: with none, events are refused)
-			int acceptedAtPromotion = size(accepted);
-			await("events accepted again after the failover").atMost(Duration.ofSeconds(60))
-				.until(() -> size(accepted) >= acceptedAtPromotion + 10);
+			for (Failover failover : failovers) {
+				failover.run();
+				// events keep coming until the pipeline runs on the promoted replica,
+				// with a replica of its own again (min-replicas: with none, events are
+				// refused)
+				int acceptedAtPromotion = size(accepted);
+				await("events accepted again after the failover").atMost(Duration.ofSeconds(60))
+					.until(() -> size(accepted) >= acceptedAtPromotion + 10);
+			}
 		}
 		finally {
 			publishing.set(false);
@@ -221,17 +232,17 @@ class FailoverIntegrationTests {
 		}
 		for (int product = 1; product <= 1000; product += 37) {
 			String catalogEntry = stack.get(stack.apiPort, "/api/v1/catalog/P-" + product).body();
-			BigDecimal expected = new BigDecimal(field(catalogEntry, "base_price"))
-				.multiply(new BigDecimal(factors.get(field(catalogEntry, "category", "C-[0-9]+"))))
-				.max(new BigDecimal(field(catalogEntry, "floor_price")))
-				.min(new BigDecimal(field(catalogEntry, "ceiling_price")))
+			BigDecimal expected = new BigDecimal(JsonFields.field(catalogEntry, "base_price"))
+				.multiply(new BigDecimal(factors.get(JsonFields.field(catalogEntry, "category", "C-[0-9]+"))))
+				.max(new BigDecimal(JsonFields.field(catalogEntry, "floor_price")))
+				.min(new BigDecimal(JsonFields.field(catalogEntry, "ceiling_price")))
 				.setScale(2, RoundingMode.HALF_EVEN);
 			String path = "/api/v1/prices/P-" + product;
 			await().atMost(Duration.ofSeconds(10))
-				.untilAsserted(
-						() -> assertThat(new BigDecimal(field(stack.get(stack.apiPort, path).body(), "market_price")))
-							.as(path)
-							.isEqualByComparingTo(expected));
+				.untilAsserted(() -> assertThat(
+						new BigDecimal(JsonFields.field(stack.get(stack.apiPort, path).body(), "market_price")))
+					.as(path)
+					.isEqualByComparingTo(expected));
 		}
 	}
 
@@ -319,16 +330,6 @@ class FailoverIntegrationTests {
 		finally {
 			client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
 		}
-	}
-
-	private static String field(String json, String name) {
-		return field(json, name, "[0-9.]+");
-	}
-
-	private static String field(String json, String name, String valuePattern) {
-		Matcher matcher = Pattern.compile("\"" + name + "\":\"?(" + valuePattern + ")").matcher(json);
-		assertThat(matcher.find()).as("%s in %s", name, json).isTrue();
-		return matcher.group(1);
 	}
 
 }

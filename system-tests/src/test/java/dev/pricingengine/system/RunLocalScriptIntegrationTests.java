@@ -155,7 +155,7 @@ class RunLocalScriptIntegrationTests {
 			assertThat(status.get()).contains("\"state\":\"SUCCEEDED\"")
 				.containsPattern("\"trace_id\":\"[0-9a-f]{32}\"");
 		});
-		String traceId = field(status.get(), "trace_id", "[0-9a-f]{32}");
+		String traceId = JsonFields.field(status.get(), "trace_id", "[0-9a-f]{32}");
 		// each service exports its spans in its own batches: a child can arrive before
 		// its parent
 		await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
@@ -194,7 +194,7 @@ class RunLocalScriptIntegrationTests {
 		ReceivedSpan lock = childOf(trace, attempt, "worker-service", "INTERNAL",
 				"lock pricing:{p0}:recalculate_global_lock");
 		assertThat(lock.attributes()).containsEntry("pricing.lock.acquired", "true")
-			.containsEntry("pricing.lock.fencing_token", field(status.get(), "fencing_token", "[0-9]+"));
+			.containsEntry("pricing.lock.fencing_token", JsonFields.field(status.get(), "fencing_token", "[0-9]+"));
 		ReceivedSpan batch = childOf(trace, lock, "worker-service", "INTERNAL", "recalculate batch");
 		assertThat(batch.attributes()).containsEntry("pricing.batch.size", "500")
 			.containsEntry("pricing.batch.written", "500");
@@ -277,13 +277,13 @@ class RunLocalScriptIntegrationTests {
 		}
 		// P-42 is in C-2, whose newest factor came from event 1: 1.01.
 		String product = stack.get(stack.apiPort, "/api/v1/catalog/P-42").body();
-		BigDecimal expected = new BigDecimal(field(product, "base_price")).multiply(new BigDecimal("1.01"))
-			.max(new BigDecimal(field(product, "floor_price")))
-			.min(new BigDecimal(field(product, "ceiling_price")))
+		BigDecimal expected = new BigDecimal(JsonFields.field(product, "base_price")).multiply(new BigDecimal("1.01"))
+			.max(new BigDecimal(JsonFields.field(product, "floor_price")))
+			.min(new BigDecimal(JsonFields.field(product, "ceiling_price")))
 			.setScale(2, RoundingMode.HALF_EVEN);
 		await().atMost(Duration.ofSeconds(10))
-			.untilAsserted(() -> assertThat(
-					new BigDecimal(field(stack.get(stack.apiPort, "/api/v1/prices/P-42").body(), "market_price")))
+			.untilAsserted(() -> assertThat(new BigDecimal(
+					JsonFields.field(stack.get(stack.apiPort, "/api/v1/prices/P-42").body(), "market_price")))
 				.isEqualByComparingTo(expected));
 	}
 
@@ -300,7 +300,7 @@ class RunLocalScriptIntegrationTests {
 						.contains("ExternalApiTimeoutException"));
 		assertThat(stack.get(stack.apiPort, "/api/v1/dead-letters").body()).contains(jobId);
 		// log lines carry the trace context (the agent's Logback MDC instrumentation)
-		String traceId = field(stack.get(stack.apiPort, job).body(), "trace_id", "[0-9a-f]{32}");
+		String traceId = JsonFields.field(stack.get(stack.apiPort, job).body(), "trace_id", "[0-9a-f]{32}");
 		await().atMost(Duration.ofSeconds(10))
 			.untilAsserted(() -> assertThat(logLines(runDir, "worker-")).anySatisfy(
 					(line) -> assertThat(line).contains("[" + traceId + ",").contains("Dead-lettering job " + jobId)));
@@ -366,16 +366,6 @@ class RunLocalScriptIntegrationTests {
 			}
 		}
 		return lines;
-	}
-
-	private static String field(String json, String name) {
-		return field(json, name, "[0-9.]+");
-	}
-
-	private static String field(String json, String name, String valuePattern) {
-		Matcher matcher = Pattern.compile("\"" + name + "\":\"?(" + valuePattern + ")").matcher(json);
-		assertThat(matcher.find()).as("%s in %s", name, json).isTrue();
-		return matcher.group(1);
 	}
 
 	/** Publishes an event, expects 202 and returns its job link. */
