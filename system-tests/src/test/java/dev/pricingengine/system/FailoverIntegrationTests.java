@@ -152,7 +152,8 @@ class FailoverIntegrationTests {
 		}, "publisher");
 		try {
 			publisher.start();
-			Thread.sleep(3000);
+			await("events accepted before the failover").atMost(Duration.ofSeconds(30))
+				.until(() -> size(accepted) >= 20);
 			for (Failover failover : failovers) {
 				failover.run();
 				// events keep coming until the pipeline runs on the promoted replica,
