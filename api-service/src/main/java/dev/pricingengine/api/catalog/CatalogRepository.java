@@ -1,7 +1,10 @@
 package dev.pricingengine.api.catalog;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -57,8 +60,11 @@ class CatalogRepository {
 					values.stream().map((kv) -> kv.getValueOrElse(null)).toList()));
 	}
 
+	/** Whether no partition holds a product. */
 	Mono<Boolean> isEmpty() {
-		return redis().exists(this.keys.categories()).map((count) -> count == 0);
+		return Flux.range(0, this.keys.partitions())
+			.concatMap((partition) -> redis().exists(this.keys.partition(partition).categories()))
+			.all((count) -> count == 0);
 	}
 
 	/**
@@ -85,30 +91,44 @@ class CatalogRepository {
 			.concatMap((chunk) -> redis()
 				.lrange(staging, (long) chunk * APPLY_BATCH * 5, ((long) chunk + 1) * APPLY_BATCH * 5 - 1)
 				.collectList()
-				.flatMap((entries) -> applyChunk(entries, 1)))
+				.flatMapMany((entries) -> Flux.fromIterable(byPartition(entries).entrySet()))
+				.concatMap((partition) -> applyChunk(this.keys.partition(partition.getKey()), partition.getValue(), 1)))
 			.then();
 	}
 
 	/**
-	 * Applies one chunk of staged entries (5 a product) in one script call, which
+	 * Splits a chunk of staged entries (5 a product) by the partition of their products,
+	 * in their order.
+	 */
+	private Map<Integer, List<String>> byPartition(List<String> entries) {
+		Map<Integer, List<String>> partitions = new TreeMap<>();
+		for (int i = 0; i < entries.size(); i += 5) {
+			partitions.computeIfAbsent(this.keys.partitionOf(entries.get(i)), (partition) -> new ArrayList<>())
+				.addAll(entries.subList(i, i + 5));
+		}
+		return partitions;
+	}
+
+	/**
+	 * Applies staged entries (5 a product) of one partition in one script call, which
 	 * declares every key it writes: the categories the products are in now are read
 	 * first, and read again if another import moved one of them before the call.
 	 */
-	private Mono<Long> applyChunk(List<String> entries, int attempt) {
-		return currentCategories(entries).flatMap((current) -> {
+	private Mono<Long> applyChunk(RedisKeys.Partition partition, List<String> entries, int attempt) {
+		return currentCategories(partition, entries).flatMap((current) -> {
 			int products = entries.size() / 5;
 			String[] scriptKeys = new String[2 + 4 * products];
 			String[] args = new String[6 * products];
-			scriptKeys[0] = this.keys.categories();
-			scriptKeys[1] = this.keys.catalogRevisions();
+			scriptKeys[0] = partition.categories();
+			scriptKeys[1] = partition.catalogRevisions();
 			for (int i = 0; i < products; i++) {
 				String id = entries.get(5 * i);
 				String category = entries.get(5 * i + 1);
 				String previous = current.get(i);
-				scriptKeys[2 + 4 * i] = this.keys.product(id);
-				scriptKeys[3 + 4 * i] = this.keys.category(category);
-				scriptKeys[4 + 4 * i] = this.keys.price(id);
-				scriptKeys[5 + 4 * i] = this.keys.category(previous.isEmpty() ? category : previous);
+				scriptKeys[2 + 4 * i] = partition.product(id);
+				scriptKeys[3 + 4 * i] = partition.category(category);
+				scriptKeys[4 + 4 * i] = partition.price(id);
+				scriptKeys[5 + 4 * i] = partition.category(previous.isEmpty() ? category : previous);
 				for (int field = 0; field < 5; field++) {
 					args[6 * i + field] = entries.get(5 * i + field);
 				}
@@ -125,14 +145,14 @@ class CatalogRepository {
 			}
 			// imports racing on the same products: a random pause that grows lets one win
 			Duration pause = Duration.ofMillis(ThreadLocalRandom.current().nextLong(1, 2 + Math.min(attempt, 20)));
-			return Mono.delay(pause).then(applyChunk(entries, attempt + 1));
+			return Mono.delay(pause).then(applyChunk(partition, entries, attempt + 1));
 		});
 	}
 
 	/** The category each product of a chunk is in now ('' for a new product). */
-	private Mono<List<String>> currentCategories(List<String> entries) {
+	private Mono<List<String>> currentCategories(RedisKeys.Partition partition, List<String> entries) {
 		return Flux.range(0, entries.size() / 5)
-			.flatMapSequential((i) -> redis().hget(this.keys.product(entries.get(5 * i)), ProductCodec.CATEGORY)
+			.flatMapSequential((i) -> redis().hget(partition.product(entries.get(5 * i)), ProductCodec.CATEGORY)
 				.defaultIfEmpty(""))
 			.collectList();
 	}

@@ -1,6 +1,9 @@
 package dev.pricingengine.api.job;
 
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import dev.pricingengine.common.event.EnvelopeCodec;
@@ -11,7 +14,10 @@ import dev.pricingengine.common.job.JobState;
 
 /**
  * A job's status. Fields a job has not reached yet are null; times come from the Redis
- * clock.
+ * clock. A job has a task for each partition of its event's scope; the job's fields
+ * aggregate them (processed and total summed, {@code SUCCEEDED} once every task has
+ * succeeded or was coalesced), its lock, token and worker are the latest task's, and
+ * {@code partitions} lists each task.
  *
  * @param jobId the job (and event) id
  * @param state where the job is
@@ -34,11 +40,13 @@ import dev.pricingengine.common.job.JobState;
  * @param skipped records its recalculation left out because they are malformed (catalog
  * entries by product id, coalesced events by event id; the first 20), or null
  * @param traceId the event's trace (publish, bridge, job), when tracing is on
+ * @param coalesced the partitions whose task was handed to the holder of their lock
+ * @param partitions the job's task of each partition, by partition
  */
 record JobResponse(String jobId, JobState state, MarketEvent event, Long sequence, Integer attempts, Long processed,
 		Long total, Instant enqueuedAt, Instant startedAt, Instant finishedAt, String lock, Instant lockedAt,
 		Instant unlockedAt, Long fencingToken, Boolean lockExpired, String worker, String error, String skipped,
-		String traceId) {
+		String traceId, List<Integer> coalesced, List<Task> partitions) {
 
 	/**
 	 * Reads a job status hash.
@@ -51,13 +59,22 @@ record JobResponse(String jobId, JobState state, MarketEvent event, Long sequenc
 	 */
 	static JobResponse fromHash(String jobId, Map<String, String> hash) {
 		EventEnvelope envelope = EnvelopeCodec.decode(required(hash, JobFields.ENVELOPE));
+		List<Integer> partitions = partitions(hash.get(JobFields.PARTITIONS));
 		return new JobResponse(jobId, JobState.valueOf(required(hash, JobFields.STATE)), envelope.event(),
 				envelope.sequence(), Integer.valueOf(hash.getOrDefault(JobFields.ATTEMPTS, "0")),
 				number(hash, JobFields.PROCESSED), number(hash, JobFields.TOTAL), time(hash, JobFields.ENQUEUED_AT),
 				time(hash, JobFields.STARTED_AT), time(hash, JobFields.FINISHED_AT), hash.get(JobFields.LOCK),
 				time(hash, JobFields.LOCKED_AT), time(hash, JobFields.UNLOCKED_AT),
 				number(hash, JobFields.FENCING_TOKEN), flag(hash, JobFields.LOCK_EXPIRED), hash.get(JobFields.WORKER),
-				hash.get(JobFields.ERROR), hash.get(JobFields.SKIPPED), hash.get(JobFields.TRACE_ID));
+				hash.get(JobFields.ERROR), hash.get(JobFields.SKIPPED), hash.get(JobFields.TRACE_ID),
+				partitions(hash.getOrDefault(JobFields.COALESCED, "")),
+				partitions.stream().map((partition) -> Task.fromHash(partition, hash)).toList());
+	}
+
+	/** Partition numbers from a comma-separated list. */
+	private static List<Integer> partitions(String list) {
+		return (list == null || list.isEmpty()) ? List.of()
+				: Arrays.stream(list.split(",")).map(Integer::valueOf).toList();
 	}
 
 	private static String required(Map<String, String> hash, String field) {
@@ -81,6 +98,42 @@ record JobResponse(String jobId, JobState state, MarketEvent event, Long sequenc
 	private static Instant time(Map<String, String> hash, String field) {
 		Long millis = number(hash, field);
 		return (millis != null) ? Instant.ofEpochMilli(millis) : null;
+	}
+
+	/**
+	 * A job's task for one partition.
+	 *
+	 * @param partition the partition
+	 * @param state where the task is
+	 * @param attempts attempts made so far
+	 * @param processed products of the partition recalculated so far
+	 * @param total products of the event's scope in the partition
+	 * @param startedAt when a worker started its latest attempt
+	 * @param finishedAt when it succeeded, was coalesced or dead-lettered
+	 * @param lock the partition's lock it ran under
+	 * @param fencingToken the lock's fencing token its writes carried
+	 * @param lockExpired whether the lock's lease had lapsed before the task released it
+	 * @param worker the consumer that ran it
+	 * @param error why it was dead-lettered
+	 */
+	record Task(int partition, JobState state, Integer attempts, Long processed, Long total, Instant startedAt,
+			Instant finishedAt, String lock, Long fencingToken, Boolean lockExpired, String worker, String error) {
+
+		static Task fromHash(int partition, Map<String, String> job) {
+			Map<String, String> hash = new HashMap<>();
+			String prefix = JobFields.partition(partition, "");
+			job.forEach((field, value) -> {
+				if (field.startsWith(prefix)) {
+					hash.put(field.substring(prefix.length()), value);
+				}
+			});
+			return new Task(partition, JobState.valueOf(hash.getOrDefault(JobFields.STATE, JobState.QUEUED.name())),
+					Integer.valueOf(hash.getOrDefault(JobFields.ATTEMPTS, "0")), number(hash, JobFields.PROCESSED),
+					number(hash, JobFields.TOTAL), time(hash, JobFields.STARTED_AT), time(hash, JobFields.FINISHED_AT),
+					hash.get(JobFields.LOCK), number(hash, JobFields.FENCING_TOKEN), flag(hash, JobFields.LOCK_EXPIRED),
+					hash.get(JobFields.WORKER), hash.get(JobFields.ERROR));
+		}
+
 	}
 
 }

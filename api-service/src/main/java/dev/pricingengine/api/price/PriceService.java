@@ -53,7 +53,8 @@ class PriceService {
 	}
 
 	private Mono<MarketPrice> computeAndCache(String productId) {
-		String[] inputKeys = { this.keys.product(productId), this.keys.market() };
+		RedisKeys.Partition partition = this.keys.partitionFor(productId);
+		String[] inputKeys = { partition.product(productId), partition.market() };
 		return READ_INPUTS
 			.<List<Object>>run(redis(), ScriptOutputType.MULTI, inputKeys, MarketStateFields.category(""),
 					MarketStateFields.product(productId))
@@ -68,7 +69,8 @@ class PriceService {
 		String productId = inputs.product().id();
 		MarketPrice price = new MarketPrice(PricingRule.marketPrice(inputs.product(), inputs.factors()),
 				inputs.product().basePrice(), inputs.readAt().truncatedTo(ChronoUnit.MILLIS), 0);
-		String[] writeKeys = { this.keys.price(productId), this.keys.product(productId), this.keys.market() };
+		RedisKeys.Partition partition = this.keys.partitionFor(productId);
+		String[] writeKeys = { partition.price(productId), partition.product(productId), partition.market() };
 		return WRITE_IF_CURRENT
 			.<Long>run(redis(), ScriptOutputType.INTEGER, writeKeys, MarketPriceCodec.encode(price),
 					String.valueOf(this.properties.cacheTtl().toMillis()), inputs.productRevision(),

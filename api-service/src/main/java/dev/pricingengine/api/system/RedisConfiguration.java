@@ -1,6 +1,6 @@
 package dev.pricingengine.api.system;
 
-import dev.pricingengine.common.redis.LegacyKeySchemaCheck;
+import dev.pricingengine.common.redis.KeySchemaCheck;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
 import io.lettuce.core.protocol.ProtocolVersion;
@@ -28,10 +28,10 @@ class RedisConfiguration {
 		return new SharedRedisConnection(connectionFactory);
 	}
 
-	/** Refuses to start on keys named as before the key schema's hash tags. */
+	/** Refuses to start on keys of another schema or another number of partitions. */
 	@Bean
-	LegacyKeySchemaCheck legacyKeySchemaCheck(SharedRedisConnection sharedRedisConnection, RedisKeys keys) {
-		return new LegacyKeySchemaCheck(sharedRedisConnection, keys);
+	KeySchemaCheck keySchemaCheck(SharedRedisConnection sharedRedisConnection, RedisKeys keys) {
+		return new KeySchemaCheck(sharedRedisConnection, keys);
 	}
 
 	/**

@@ -3,6 +3,7 @@ package dev.pricingengine.api.catalog;
 import dev.pricingengine.common.redis.ClusterAwareConnection;
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,9 +66,8 @@ class CatalogIntegrationTests {
 			.isEqualTo(15.0);
 		// the category's hash holds each product's pricing inputs in the form the worker
 		// decodes
-		assertThat(redis().sync().hgetall(this.keys.category("C-a"))).containsOnlyKeys("P-a1", "P-a2")
-			.containsEntry("P-a1", "10.50|8.00|15.00");
-		assertThat(ProductCodec.fromInputs("P-a1", "C-a", redis().sync().hget(this.keys.category("C-a"), "P-a1")))
+		assertThat(categoryEntries("C-a")).containsOnlyKeys("P-a1", "P-a2").containsEntry("P-a1", "10.50|8.00|15.00");
+		assertThat(ProductCodec.fromInputs("P-a1", "C-a", categoryEntries("C-a").get("P-a1")))
 			.isEqualTo(new Product("P-a1", "C-a", new BigDecimal("10.5"), new BigDecimal("8"), new BigDecimal("15")));
 	}
 
@@ -88,7 +88,7 @@ class CatalogIntegrationTests {
 			.expectBody()
 			.jsonPath("$.imported")
 			.isEqualTo(3);
-		assertThat(redis().sync().hlen(this.keys.category("C-n"))).isEqualTo(3);
+		assertThat(categoryEntries("C-n")).hasSize(3);
 	}
 
 	@Test
@@ -109,7 +109,7 @@ class CatalogIntegrationTests {
 			.expectBody()
 			.jsonPath("$.imported")
 			.isEqualTo(2500);
-		assertThat(redis().sync().hlen(this.keys.category("C-bulk"))).isEqualTo(2500);
+		assertThat(categoryEntries("C-bulk")).hasSize(2500);
 		assertThat(redis().sync().keys(this.keys.catalogImport("*"))).isEmpty();
 	}
 
@@ -121,11 +121,11 @@ class CatalogIntegrationTests {
 		importJson("""
 				{"product_id":"P-move","category":"C-to","base_price":"10","floor_price":"5","ceiling_price":"20"}
 				""").expectStatus().isOk();
-		assertThat(redis().sync().hexists(this.keys.category("C-from"), "P-move")).isFalse();
-		assertThat(redis().sync().hget(this.keys.category("C-to"), "P-move")).isEqualTo("10.00|5.00|20.00");
+		assertThat(categoryEntries("C-from")).doesNotContainKey("P-move");
+		assertThat(categoryEntries("C-to")).containsEntry("P-move", "10.00|5.00|20.00");
 		// a recalculation that listed a category before an import changed it checks its
 		// prices
-		assertThat(redis().sync().hgetall(this.keys.catalogRevisions()))
+		assertThat(redis().sync().hgetall(this.keys.partitionFor("P-move").catalogRevisions()))
 			.as("revisions of the categories whose entries each import changed")
 			.containsEntry("C-from", "2")
 			.containsEntry("C-to", "1");
@@ -139,9 +139,9 @@ class CatalogIntegrationTests {
 			.expectStatus()
 			.isOk();
 		assertThat(redis().sync().hget(this.keys.product("P-twice"), "category")).isEqualTo("C-last");
-		assertThat(redis().sync().hexists(this.keys.category("C-last"), "P-twice")).isTrue();
-		assertThat(redis().sync().hexists(this.keys.category("C-first"), "P-twice")).isFalse();
-		assertThat(redis().sync().hexists(this.keys.category("C-old"), "P-twice")).isFalse();
+		assertThat(categoryEntries("C-last")).containsKey("P-twice");
+		assertThat(categoryEntries("C-first")).doesNotContainKey("P-twice");
+		assertThat(categoryEntries("C-old")).doesNotContainKey("P-twice");
 	}
 
 	/**
@@ -170,8 +170,7 @@ class CatalogIntegrationTests {
 			importers.shutdownNow();
 		}
 		String category = redis().sync().hget(this.keys.product("P-race"), "category");
-		assertThat(categories.stream()
-			.filter((candidate) -> redis().sync().hexists(this.keys.category(candidate), "P-race")))
+		assertThat(categories.stream().filter((candidate) -> categoryEntries(candidate).containsKey("P-race")))
 			.as("categories whose entries hold the product")
 			.containsExactly(category);
 	}
@@ -259,6 +258,15 @@ class CatalogIntegrationTests {
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(json)
 			.exchange();
+	}
+
+	/** The entries of a category's hashes, over every partition. */
+	private Map<String, String> categoryEntries(String category) {
+		Map<String, String> entries = new HashMap<>();
+		for (int partition = 0; partition < this.keys.partitions(); partition++) {
+			entries.putAll(redis().sync().hgetall(this.keys.partition(partition).category(category)));
+		}
+		return entries;
 	}
 
 	private ClusterAwareConnection redis() {

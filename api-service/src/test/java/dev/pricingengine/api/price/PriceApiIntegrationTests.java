@@ -70,14 +70,14 @@ class PriceApiIntegrationTests {
 	@Test
 	void appliesMarketFactorsFromRedis() {
 		this.api.importProduct("P-factors", "C-factors", "10.00", "5.00", "20.00");
-		redis().sync().hset(this.keys.market(), "global", "1.1");
-		redis().sync().hset(this.keys.market(), "category:C-factors", "1.2");
-		redis().sync().hset(this.keys.market(), "product:P-factors", "0.9");
+		redis().sync().hset(this.keys.partitionFor("P-factors").market(), "global", "1.1");
+		redis().sync().hset(this.keys.partitionFor("P-factors").market(), "category:C-factors", "1.2");
+		redis().sync().hset(this.keys.partitionFor("P-factors").market(), "product:P-factors", "0.9");
 		try {
 			this.api.price("P-factors").jsonPath("$.market_price").isEqualTo(11.88);
 		}
 		finally {
-			redis().sync().hdel(this.keys.market(), "global");
+			redis().sync().hdel(this.keys.partitionFor("P-factors").market(), "global");
 		}
 	}
 
@@ -196,7 +196,8 @@ class PriceApiIntegrationTests {
 		LuaScript writeBack = LuaScript.fromClasspath("scripts/write-price-if-current.lua");
 		redis().sync().del(this.keys.price("P-newer"));
 		String productRevision = redis().sync().hget(this.keys.product("P-newer"), "rev");
-		String[] scriptKeys = { this.keys.price("P-newer"), this.keys.product("P-newer"), this.keys.market() };
+		String[] scriptKeys = { this.keys.price("P-newer"), this.keys.product("P-newer"),
+				this.keys.partitionFor("P-newer").market() };
 		List<Long> staleRevision = writeBack
 			.<Long>run(redis().reactive(), ScriptOutputType.INTEGER, scriptKeys, "1.00|1.00|0|0", "60000",
 					String.valueOf(Long.parseLong(productRevision) - 1), "0")

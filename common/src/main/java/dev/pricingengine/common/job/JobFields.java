@@ -2,7 +2,10 @@ package dev.pricingengine.common.job;
 
 /**
  * Field names of a job status hash ({@code RedisKeys#job}); timestamps are epoch
- * milliseconds of the Redis server clock.
+ * milliseconds of the Redis server clock. A job has a task for each partition of its
+ * event's scope ({@link #PARTITIONS}); each task's fields are kept under
+ * {@link #partition(int, String)}, and the job's own fields aggregate them
+ * ({@code record-job-status.lua}).
  */
 public final class JobFields {
 
@@ -60,7 +63,23 @@ public final class JobFields {
 	/** Id of the job's entry in the dead-letter stream. */
 	public static final String DEAD_LETTER = "dead_letter";
 
+	/** The partitions the job has a task for, comma-separated. */
+	public static final String PARTITIONS = "partitions";
+
+	/** The partitions whose task was handed to their lock's holder, comma-separated. */
+	public static final String COALESCED = "coalesced";
+
 	private JobFields() {
+	}
+
+	/**
+	 * The name of a field of one partition's task.
+	 * @param partition the partition
+	 * @param field the field, as the job's
+	 * @return {@code partition:<partition>:<field>}
+	 */
+	public static String partition(int partition, String field) {
+		return "partition:" + partition + ":" + field;
 	}
 
 }

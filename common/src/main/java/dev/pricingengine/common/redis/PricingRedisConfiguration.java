@@ -11,12 +11,12 @@ import org.springframework.context.annotation.Configuration;
  * service's application class.
  */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties({ PricingRedisProperties.class, DeadLetterProperties.class })
+@EnableConfigurationProperties({ PricingRedisProperties.class, PartitionProperties.class, DeadLetterProperties.class })
 public class PricingRedisConfiguration {
 
 	@Bean
-	RedisKeys redisKeys(PricingRedisProperties properties) {
-		return new RedisKeys(properties.keyPrefix(), properties.eventsChannel());
+	RedisKeys redisKeys(PricingRedisProperties properties, PartitionProperties partitioning) {
+		return new RedisKeys(properties.keyPrefix(), properties.eventsChannel(), partitioning.partitions());
 	}
 
 }

@@ -1,5 +1,8 @@
 package dev.pricingengine.common.redis;
 
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32;
+
 import org.springframework.util.Assert;
 
 /**
@@ -7,27 +10,41 @@ import org.springframework.util.Assert;
  * test runs) can share a server without touching each other's keys. Keys that one script
  * or command touches together share a hash tag, so that on Redis Cluster they live in one
  * slot: the intake ({@code {intake}}: the event sequence, unbridged events, the job
- * stream, job statuses, dead letters, coalesced events) and the pricing data
- * ({@code {p0}}: products, their categories' pricing inputs, the market state, prices,
- * the recalculation lock and its price fence). Keys used only alone carry no tag.
+ * stream, job statuses, dead letters, coalesced events) and each partition of the pricing
+ * data ({@code {p0}}, {@code {p1}}, ...: its products, their categories' pricing inputs,
+ * its copy of the market state, prices, its recalculation lock and price fence). A
+ * product's partition is a stable hash of its id ({@link #partitionOf}). Keys used only
+ * alone carry no tag.
  */
 public final class RedisKeys {
 
 	/** Hash tag of the intake keys, after the prefix. */
 	static final String INTAKE_TAG = "{intake}:";
 
-	/** Hash tag of the pricing data keys, after the prefix: one partition, the first. */
-	static final String DATA_TAG = "{p0}:";
-
 	private final String prefix;
 
 	private final String intake;
 
-	private final String data;
-
 	private final String eventsChannel;
 
+	private final Partition[] partitions;
+
+	/**
+	 * The schema of a data set of one partition.
+	 * @param prefix prefix of every key
+	 * @param eventsChannel the Pub/Sub channel of market events
+	 */
 	public RedisKeys(String prefix, String eventsChannel) {
+		this(prefix, eventsChannel, 1);
+	}
+
+	/**
+	 * The schema of a data set of the given number of partitions.
+	 * @param prefix prefix of every key
+	 * @param eventsChannel the Pub/Sub channel of market events
+	 * @param partitions the number of partitions the products are spread over
+	 */
+	public RedisKeys(String prefix, String eventsChannel, int partitions) {
 		Assert.hasText(prefix, "prefix must not be empty");
 		Assert.isTrue(prefix.indexOf('{') < 0 && prefix.indexOf('}') < 0,
 				"prefix must not contain braces: the keys carry their own hash tags");
@@ -36,8 +53,51 @@ public final class RedisKeys {
 				"eventsChannel must not contain braces: on Redis Cluster it is tagged like the intake keys");
 		this.prefix = prefix;
 		this.intake = prefix + INTAKE_TAG;
-		this.data = prefix + DATA_TAG;
 		this.eventsChannel = eventsChannel;
+		Assert.isTrue(partitions >= 1, "partitions must be at least 1");
+		this.partitions = new Partition[partitions];
+		for (int i = 0; i < partitions; i++) {
+			this.partitions[i] = new Partition(i, prefix + "{p" + i + "}:");
+		}
+	}
+
+	/** The number of partitions the products are spread over. */
+	public int partitions() {
+		return this.partitions.length;
+	}
+
+	/**
+	 * The partition a product belongs to: the CRC-32 of its id's UTF-8 bytes modulo the
+	 * number of partitions, the same in every service and release.
+	 * @param productId the product id
+	 * @return the partition's index
+	 */
+	public int partitionOf(String productId) {
+		if (this.partitions.length == 1) {
+			return 0;
+		}
+		CRC32 crc = new CRC32();
+		crc.update(productId.getBytes(StandardCharsets.UTF_8));
+		return (int) (crc.getValue() % this.partitions.length);
+	}
+
+	/**
+	 * The keys of one partition.
+	 * @param index the partition's index, from 0
+	 * @return its keys
+	 */
+	public Partition partition(int index) {
+		return this.partitions[index];
+	}
+
+	/** The keys of the partition a product belongs to. */
+	public Partition partitionFor(String productId) {
+		return this.partitions[partitionOf(productId)];
+	}
+
+	/** String recording the number of partitions the data set was created with. */
+	public String partitionCount() {
+		return this.prefix + "partitions";
 	}
 
 	public String prefix() {
@@ -93,9 +153,14 @@ public final class RedisKeys {
 		return this.intake + "dead-letters";
 	}
 
-	/** Hash of events handed to the recalculation lock's holder (event id → envelope). */
-	public String coalescedEvents() {
-		return this.intake + "coalesced-events";
+	/**
+	 * Hash of events handed to the holder of one partition's recalculation lock (event id
+	 * → envelope). Partition 0's keeps the name it had before partitions.
+	 * @param partition the partition's index
+	 * @return the key
+	 */
+	public String coalescedEvents(int partition) {
+		return this.intake + "coalesced-events" + ((partition == 0) ? "" : ":" + partition);
 	}
 
 	/** Hash of the fault-injection settings every worker reads. */
@@ -108,71 +173,14 @@ public final class RedisKeys {
 		return this.intake + "job:" + eventId;
 	}
 
-	/** Hash holding one catalog product. */
+	/** Hash holding one catalog product (in its partition). */
 	public String product(String productId) {
-		return this.data + "product:" + productId;
+		return partitionFor(productId).product(productId);
 	}
 
-	/**
-	 * Hash of the products of one category: product id → its pricing inputs (see
-	 * {@link dev.pricingengine.common.catalog.ProductCodec#toInputs}), so that a
-	 * recalculation reads a category's members and their inputs in one scan.
-	 */
-	public String category(String category) {
-		return this.data + "category:" + category;
-	}
-
-	/**
-	 * Hash of category → revision of its pricing inputs, bumped by every script that
-	 * changes a category's entries (catalog import, base price), so that a recalculation
-	 * can tell cheaply whether the inputs it listed may have been replaced since.
-	 */
-	public String catalogRevisions() {
-		return this.data + "catalog-revisions";
-	}
-
-	/** Set of all category names. */
-	public String categories() {
-		return this.data + "categories";
-	}
-
-	/** Hash of demand factors and the sequence numbers that set them. */
-	public String market() {
-		return this.data + "market";
-	}
-
-	/** String holding the encoded market price of one product. */
+	/** String holding the encoded market price of one product (in its partition). */
 	public String price(String productId) {
-		return this.data + "price:" + productId;
-	}
-
-	/**
-	 * The recalculation lock (Redisson's fenced lock; its own keys take this name's hash
-	 * tag), with the pricing data.
-	 * @param lockName the lock's name, without the prefix
-	 * @return the key
-	 */
-	public String recalculationLock(String lockName) {
-		return this.data + lockName;
-	}
-
-	/**
-	 * String holding the newest fencing token of a lock whose holder wrote prices.
-	 * @param lockName the lock's name, without the prefix
-	 * @return the key
-	 */
-	public String priceFence(String lockName) {
-		return recalculationLock(lockName) + ":price-fence";
-	}
-
-	/**
-	 * Counter of price writes the fence refused (their writer's lock had passed to a
-	 * newer holder), across all workers.
-	 * @param lockName the recalculation lock's name, without the prefix
-	 * @return the key
-	 */
-	public String priceFenceRejections(String lockName) {
-		return priceFence(lockName) + ":rejected";
+		return partitionFor(productId).price(productId);
 	}
 
 	/**
@@ -185,14 +193,113 @@ public final class RedisKeys {
 		return this.prefix + "publish-rate:" + keyId;
 	}
 
-	/** List staging one catalog import before it is applied. */
+	/**
+	 * List staging one catalog import before it is applied (read and written only by
+	 * plain commands, never by a script).
+	 */
 	public String catalogImport(String importId) {
-		return this.data + "catalog-import:" + importId;
+		return this.prefix + "catalog-import:" + importId;
 	}
 
 	/** Marker taken by the API replica that seeds the demo catalog. */
 	public String demoSeed() {
 		return this.prefix + "demo-seed";
+	}
+
+	/**
+	 * The keys of one partition of the pricing data, all under its hash tag
+	 * ({@code {p<index>}}).
+	 */
+	public static final class Partition {
+
+		private final int index;
+
+		private final String tag;
+
+		Partition(int index, String tag) {
+			this.index = index;
+			this.tag = tag;
+		}
+
+		/** The partition's index, from 0. */
+		public int index() {
+			return this.index;
+		}
+
+		/** Hash holding one catalog product. */
+		public String product(String productId) {
+			return this.tag + "product:" + productId;
+		}
+
+		/**
+		 * Hash of the products of one category in this partition: product id → its
+		 * pricing inputs (see
+		 * {@link dev.pricingengine.common.catalog.ProductCodec#toInputs}), so that a
+		 * recalculation reads a category's members and their inputs in one scan.
+		 */
+		public String category(String category) {
+			return this.tag + "category:" + category;
+		}
+
+		/**
+		 * Hash of category → revision of its pricing inputs, bumped by every script that
+		 * changes a category's entries (catalog import, base price), so that a
+		 * recalculation can tell cheaply whether the inputs it listed may have been
+		 * replaced since.
+		 */
+		public String catalogRevisions() {
+			return this.tag + "catalog-revisions";
+		}
+
+		/** Set of the categories with products in this partition. */
+		public String categories() {
+			return this.tag + "categories";
+		}
+
+		/**
+		 * Hash of demand factors and the sequence numbers that set them: this partition's
+		 * copy of the market state, which every event's task for the partition applies
+		 * (sequence-guarded) under the partition's lock, so that its prices and the
+		 * factors they were computed from change together.
+		 */
+		public String market() {
+			return this.tag + "market";
+		}
+
+		/** String holding the encoded market price of one product. */
+		public String price(String productId) {
+			return this.tag + "price:" + productId;
+		}
+
+		/**
+		 * The recalculation lock (Redisson's fenced lock; its own keys take this name's
+		 * hash tag), with the partition's data.
+		 * @param lockName the lock's name, without the prefix
+		 * @return the key
+		 */
+		public String recalculationLock(String lockName) {
+			return this.tag + lockName;
+		}
+
+		/**
+		 * String holding the newest fencing token of a lock whose holder wrote prices.
+		 * @param lockName the lock's name, without the prefix
+		 * @return the key
+		 */
+		public String priceFence(String lockName) {
+			return recalculationLock(lockName) + ":price-fence";
+		}
+
+		/**
+		 * Counter of price writes the fence refused (their writer's lock had passed to a
+		 * newer holder), across all workers.
+		 * @param lockName the recalculation lock's name, without the prefix
+		 * @return the key
+		 */
+		public String priceFenceRejections(String lockName) {
+			return priceFence(lockName) + ":rejected";
+		}
+
 	}
 
 }

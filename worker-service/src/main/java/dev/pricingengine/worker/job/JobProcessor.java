@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 
 import dev.pricingengine.common.event.EnvelopeCodec;
 import dev.pricingengine.common.event.EventEnvelope;
@@ -41,11 +42,12 @@ import org.springframework.core.retry.RetryTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * Runs one job: takes the fenced recalculation lock without waiting, applies the event,
- * recalculates its scope and the events coalesced meanwhile, and records every step in
- * the job status; if another worker holds the lock, hands the event to it (coalesced).
- * Transient failures are retried by Spring's {@link RetryTemplate}; a job that cannot
- * succeed goes to the dead-letter stream with its reason.
+ * Runs one job's task for one partition: takes the partition's fenced recalculation lock
+ * without waiting, applies the event to the partition, recalculates its scope there and
+ * the events coalesced meanwhile, and records every step in the job status (which
+ * aggregates the partitions' tasks); if another worker holds the lock, hands the event to
+ * it (coalesced). Transient failures are retried by Spring's {@link RetryTemplate}; a job
+ * that cannot succeed goes to the dead-letter stream with its reason.
  */
 @Component
 class JobProcessor {
@@ -68,9 +70,12 @@ class JobProcessor {
 
 	private static final AttributeKey<Long> COALESCED = AttributeKey.longKey("pricing.coalesced.events");
 
-	private static final LuaScript RECORD_STATUS = LuaScript.fromClasspath("scripts/record-job-status.lua");
+	private static final AttributeKey<Long> PARTITION = AttributeKey.longKey("pricing.partition");
 
-	private static final LuaScript DEAD_LETTER = LuaScript.fromClasspath("scripts/dead-letter-job.lua");
+	/** Field of a job stream entry naming the partition its task is for. */
+	private static final String PARTITION_FIELD = "partition";
+
+	private static final LuaScript RECORD_STATUS = LuaScript.fromClasspath("scripts/record-job-status.lua");
 
 	/** States a job ends in. */
 	private static final Set<String> FINISHED = Set.of(JobState.SUCCEEDED.name(), JobState.COALESCED.name(),
@@ -93,6 +98,8 @@ class JobProcessor {
 
 	private final String lockName;
 
+	private final RedisKeys.Partition[] partitions;
+
 	private final JobMetrics metrics;
 
 	private final Duration deadLetterRetention;
@@ -106,34 +113,41 @@ class JobProcessor {
 		this.marketData = marketData;
 		this.retryTemplate = jobRetryTemplate;
 		this.keys = keys;
-		this.lockName = keys.recalculationLock(properties.lockName());
+		this.lockName = properties.lockName();
+		this.partitions = IntStream.range(0, keys.partitions())
+			.mapToObj(keys::partition)
+			.toArray(RedisKeys.Partition[]::new);
 		this.metrics = metrics;
 		this.deadLetterRetention = deadLetters.retention();
 	}
 
 	/**
-	 * Processes a job stream entry in a CONSUMER span that continues the event's trace;
-	 * returns once its outcome is recorded.
+	 * Processes a job stream entry (one partition's task of a job) in a CONSUMER span
+	 * that continues the event's trace; returns once its outcome is recorded.
 	 * @param entryId the entry's id (its time part is when it was enqueued, Redis clock)
-	 * @param entry the entry's fields ({@code event_id}, {@code envelope})
+	 * @param entry the entry's fields ({@code event_id}, {@code envelope},
+	 * {@code partition})
 	 * @param worker the consumer processing it
 	 */
 	void process(String entryId, Map<String, String> entry, String worker) {
 		String eventId = entry.getOrDefault("event_id", "unknown");
-		if (hasOutcome(eventId, entryId)) {
-			logger.info("Job {} already has its outcome for stream entry {}; not run again", eventId, entryId);
-			return;
-		}
+		int partition;
 		EventEnvelope envelope;
 		try {
+			partition = partition(entry);
+			if (hasOutcome(eventId, entryId, partition)) {
+				logger.info("Job {} already has its outcome for stream entry {}; not run again", eventId, entryId);
+				return;
+			}
 			envelope = EnvelopeCodec.decode(entry.get("envelope"));
 		}
 		catch (IllegalArgumentException | NullPointerException ex) {
-			deadLetter(eventId, entry.get("envelope"), "malformed", "Malformed job: " + ex.getMessage(), 1);
+			deadLetter(eventId, entry.get("envelope"), "malformed", "Malformed job: " + ex.getMessage(), 1,
+					entry.getOrDefault(PARTITION_FIELD, "0"));
 			return;
 		}
 		Context processing = MessageTracing.startProcess(this.keys.jobStream(), envelope);
-		Span span = Span.fromContext(processing);
+		Span span = Span.fromContext(processing).setAttribute(PARTITION, partition);
 		try (Scope scope = processing.makeCurrent()) {
 			long enqueuedAt = Long.parseLong(entryId.substring(0, entryId.indexOf('-')));
 			long queueWait = Math.max(0, RedisClock.millis(this.redisConnection.connection().sync()) - enqueuedAt);
@@ -142,13 +156,14 @@ class JobProcessor {
 			span.setAttribute(WORKER, worker);
 			AtomicInteger attempts = new AtomicInteger();
 			try {
-				this.retryTemplate.execute(() -> attempt(envelope, worker, attempts.incrementAndGet()));
+				this.retryTemplate.execute(() -> attempt(envelope, partition, worker, attempts.incrementAndGet()));
 			}
 			catch (RetryException ex) {
 				Throwable cause = (ex.getCause() != null) ? ex.getCause() : ex;
 				span.setStatus(StatusCode.ERROR, cause.getMessage());
 				deadLetter(eventId, entry.get("envelope"), "failed",
-						cause.getClass().getSimpleName() + ": " + cause.getMessage(), attempts.get());
+						cause.getClass().getSimpleName() + ": " + cause.getMessage(), attempts.get(),
+						String.valueOf(partition));
 			}
 		}
 		finally {
@@ -157,26 +172,52 @@ class JobProcessor {
 	}
 
 	/**
-	 * Whether the job's status already records an outcome of this stream entry: its
-	 * worker recorded it and died before acknowledging the entry, which was then taken
-	 * over (or redelivered to a group Redis recreated).
+	 * The partition an entry's task is for. An entry without one was bridged before
+	 * partitions, onto a data set of one partition.
+	 * @throws IllegalArgumentException if it names no partition of this data set
 	 */
-	private boolean hasOutcome(String eventId, String entryId) {
-		List<KeyValue<String, String>> status = this.redisConnection.connection()
-			.sync()
-			.hmget(this.keys.job(eventId), JobFields.STATE, JobFields.STREAM_ENTRY);
-		return entryId.equals(status.get(1).getValueOrElse(null))
-				&& FINISHED.contains(status.get(0).getValueOrElse(""));
+	private int partition(Map<String, String> entry) {
+		String partition = entry.get(PARTITION_FIELD);
+		if (partition == null && this.partitions.length == 1) {
+			return 0;
+		}
+		try {
+			int index = Integer.parseInt(String.valueOf(partition));
+			if (index >= 0 && index < this.partitions.length) {
+				return index;
+			}
+		}
+		catch (NumberFormatException ex) {
+			// refused below
+		}
+		throw new IllegalArgumentException(
+				"no partition " + partition + " in a data set of " + this.partitions.length + " partition(s)");
 	}
 
-	/** One attempt at a job, in a span of its own. */
-	private Void attempt(EventEnvelope envelope, String worker, int attempt) {
+	/**
+	 * Whether the job's status already records an outcome of this stream entry for its
+	 * partition: its worker recorded it and died before acknowledging the entry, which
+	 * was then taken over (or redelivered to a group Redis recreated). A status written
+	 * before partitions has only the job's fields.
+	 */
+	private boolean hasOutcome(String eventId, String entryId, int partition) {
+		List<KeyValue<String, String>> status = this.redisConnection.connection()
+			.sync()
+			.hmget(this.keys.job(eventId), JobFields.partition(partition, JobFields.STATE),
+					JobFields.partition(partition, JobFields.STREAM_ENTRY), JobFields.STATE, JobFields.STREAM_ENTRY);
+		int fields = status.get(0).hasValue() ? 0 : 2;
+		return entryId.equals(status.get(fields + 1).getValueOrElse(null))
+				&& FINISHED.contains(status.get(fields).getValueOrElse(""));
+	}
+
+	/** One attempt at a job's task, in a span of its own. */
+	private Void attempt(EventEnvelope envelope, int partition, String worker, int attempt) {
 		if (attempt > 1) {
 			this.metrics.retried();
 		}
 		Span span = MessageTracing.tracer().spanBuilder("attempt").setAttribute(ATTEMPT, attempt).startSpan();
 		try (Scope scope = span.makeCurrent()) {
-			run(envelope, worker, attempt);
+			run(envelope, partition, worker, attempt);
 			return null;
 		}
 		catch (RuntimeException ex) {
@@ -195,24 +236,26 @@ class JobProcessor {
 	 */
 	void poison(Map<String, String> entry, long deliveries) {
 		deadLetter(entry.getOrDefault("event_id", "unknown"), entry.get("envelope"), "poison",
-				"Poison: delivered " + deliveries + " times without an outcome", (int) deliveries);
+				"Poison: delivered " + deliveries + " times without an outcome", (int) deliveries,
+				entry.getOrDefault(PARTITION_FIELD, "0"));
 	}
 
-	private void run(EventEnvelope envelope, String worker, int attempt) {
+	private void run(EventEnvelope envelope, int partition, String worker, int attempt) {
 		String job = this.keys.job(envelope.eventId());
+		String lockName = this.partitions[partition].recalculationLock(this.lockName);
 		RedisClusterCommands<String, String> redis = this.redisConnection.connection().sync();
-		record(redis, job, JobFields.STARTED_AT, JobFields.STATE,
+		record(redis, job, partition, JobFields.STARTED_AT, JobFields.STATE,
 				(attempt == 1) ? JobState.RUNNING.name() : JobState.RETRYING.name(), JobFields.ATTEMPTS,
-				String.valueOf(attempt), JobFields.WORKER, worker, JobFields.LOCK, this.lockName);
+				String.valueOf(attempt), JobFields.WORKER, worker, JobFields.LOCK, lockName);
 		this.marketData.run();
-		RFencedLock lock = this.redisson.getFencedLock(this.lockName);
-		Span lockSpan = MessageTracing.tracer().spanBuilder("lock " + this.lockName).startSpan();
+		RFencedLock lock = this.redisson.getFencedLock(lockName);
+		Span lockSpan = MessageTracing.tracer().spanBuilder("lock " + lockName).startSpan();
 		Long token = tryLock(lock);
 		long lockedAt = System.nanoTime();
 		lockSpan.setAttribute(LOCK_ACQUIRED, token != null);
 		if (token == null) {
 			lockSpan.end();
-			coalesce(redis, envelope);
+			coalesce(redis, partition, envelope);
 			return;
 		}
 		lockSpan.setAttribute(FENCING_TOKEN, token);
@@ -220,13 +263,13 @@ class JobProcessor {
 		List<String> skipped;
 		boolean released;
 		try (Scope scope = lockSpan.makeCurrent()) {
-			record(redis, job, JobFields.LOCKED_AT, JobFields.STATE, JobState.RUNNING.name(), JobFields.FENCING_TOKEN,
-					String.valueOf(token));
-			result = this.recalculator.apply(envelope, token,
-					(processed) -> record(redis, job, null, JobFields.PROCESSED, String.valueOf(processed)));
+			record(redis, job, partition, JobFields.LOCKED_AT, JobFields.STATE, JobState.RUNNING.name(),
+					JobFields.FENCING_TOKEN, String.valueOf(token));
+			result = this.recalculator.apply(partition, envelope, token,
+					(processed) -> record(redis, job, partition, null, JobFields.PROCESSED, String.valueOf(processed)));
 			skipped = new ArrayList<>(result.skipped());
-			skipped.addAll(drainCoalesced(redis, token));
-			record(redis, job, JobFields.UNLOCKED_AT);
+			skipped.addAll(drainCoalesced(redis, partition, token));
+			record(redis, job, partition, JobFields.UNLOCKED_AT);
 		}
 		finally {
 			released = release(lock, lockedAt);
@@ -238,22 +281,37 @@ class JobProcessor {
 		if (!skipped.isEmpty()) {
 			fields.addAll(List.of(JobFields.SKIPPED, describeSkipped(skipped)));
 		}
-		record(redis, job, JobFields.FINISHED_AT, fields.toArray(String[]::new));
+		record(redis, job, partition, JobFields.FINISHED_AT, fields.toArray(String[]::new));
 		this.metrics.finished(JobState.SUCCEEDED);
 	}
 
 	/**
-	 * Records a change of a job's status in one atomic call, unless the status expired
-	 * meanwhile (then it stays gone: see {@code record-job-status.lua}).
+	 * Records a change of a partition's task in the job's status in one atomic call,
+	 * which also aggregates the job's fields over its partitions, unless the status
+	 * expired meanwhile (then it stays gone: see {@code record-job-status.lua}).
+	 * @param partition the task's partition
 	 * @param stamp field to set to the Redis clock, or {@code null}
 	 * @param fieldsAndValues field, value, field, value...
 	 */
-	private void record(RedisClusterCommands<String, String> redis, String job, String stamp,
+	private void record(RedisClusterCommands<String, String> redis, String job, int partition, String stamp,
 			String... fieldsAndValues) {
-		String[] args = new String[fieldsAndValues.length + 1];
-		args[0] = (stamp != null) ? stamp : "";
-		System.arraycopy(fieldsAndValues, 0, args, 1, fieldsAndValues.length);
-		RECORD_STATUS.call(redis, ScriptOutputType.INTEGER, new String[] { job }, args);
+		recordStatus(redis, job, String.valueOf(partition), stamp, null, fieldsAndValues);
+	}
+
+	/**
+	 * Calls {@code record-job-status.lua}.
+	 * @param deadLetteredEventId the event id when the task is dead-lettered, else
+	 * {@code null}
+	 */
+	private void recordStatus(RedisClusterCommands<String, String> redis, String job, String partition, String stamp,
+			String deadLetteredEventId, String... fieldsAndValues) {
+		String[] args = new String[fieldsAndValues.length + 4];
+		args[0] = partition;
+		args[1] = (stamp != null) ? stamp : "";
+		args[2] = (deadLetteredEventId != null) ? deadLetteredEventId : "";
+		args[3] = String.valueOf(this.deadLetterRetention.toMillis());
+		System.arraycopy(fieldsAndValues, 0, args, 4, fieldsAndValues.length);
+		RECORD_STATUS.call(redis, ScriptOutputType.INTEGER, new String[] { job, this.keys.deadLetters() }, args);
 	}
 
 	/** The skipped records' names for the job status, the first few of them. */
@@ -264,38 +322,40 @@ class JobProcessor {
 	}
 
 	/**
-	 * Hands the event to the lock's holder, who applies it before releasing the lock. If
-	 * the holder released it meanwhile (after its last look),
+	 * Hands the event to the holder of the partition's lock, who applies it there before
+	 * releasing the lock. If the holder released it meanwhile (after its last look),
 	 * {@link #drainCoalescedIfIdle} after this job takes the lock and drains.
 	 */
-	private void coalesce(RedisClusterCommands<String, String> redis, EventEnvelope envelope) {
-		redis.hset(this.keys.coalescedEvents(), envelope.eventId(), EnvelopeCodec.encode(envelope));
-		record(redis, this.keys.job(envelope.eventId()), JobFields.FINISHED_AT, JobFields.STATE,
+	private void coalesce(RedisClusterCommands<String, String> redis, int partition, EventEnvelope envelope) {
+		redis.hset(this.keys.coalescedEvents(partition), envelope.eventId(), EnvelopeCodec.encode(envelope));
+		record(redis, this.keys.job(envelope.eventId()), partition, JobFields.FINISHED_AT, JobFields.STATE,
 				JobState.COALESCED.name());
 		this.metrics.finished(JobState.COALESCED);
 	}
 
 	/**
-	 * Applies coalesced events while there are some and nobody else holds the lock, a
-	 * pass per hold. Consumers call it after each job's outcome is recorded and
-	 * acknowledged (so a holder looks again after releasing, and a job never waits on
-	 * events that arrived after it) and when idle, so that no handed-over event waits for
-	 * the next job.
+	 * Applies the coalesced events of each partition while there are some and nobody else
+	 * holds its lock, a pass per hold. Consumers call it after each job's outcome is
+	 * recorded and acknowledged (so a holder looks again after releasing, and a job never
+	 * waits on events that arrived after it) and when idle, so that no handed-over event
+	 * waits for the next job.
 	 */
 	void drainCoalescedIfIdle() {
 		RedisClusterCommands<String, String> redis = this.redisConnection.connection().sync();
-		RFencedLock lock = this.redisson.getFencedLock(this.lockName);
-		while (redis.hlen(this.keys.coalescedEvents()) > 0) {
-			Long token = tryLock(lock);
-			if (token == null) {
-				return; // the holder drains before releasing, and looks again after
-			}
-			long lockedAt = System.nanoTime();
-			try {
-				drainCoalesced(redis, token);
-			}
-			finally {
-				release(lock, lockedAt);
+		for (int partition = 0; partition < this.partitions.length; partition++) {
+			RFencedLock lock = this.redisson.getFencedLock(this.partitions[partition].recalculationLock(this.lockName));
+			while (redis.hlen(this.keys.coalescedEvents(partition)) > 0) {
+				Long token = tryLock(lock);
+				if (token == null) {
+					break; // the holder drains before releasing, and looks again after
+				}
+				long lockedAt = System.nanoTime();
+				try {
+					drainCoalesced(redis, partition, token);
+				}
+				finally {
+					release(lock, lockedAt);
+				}
 			}
 		}
 	}
@@ -310,8 +370,8 @@ class JobProcessor {
 	 * @return what was skipped: malformed coalesced entries (their ids) and malformed
 	 * catalog entries of the pass
 	 */
-	private List<String> drainCoalesced(RedisClusterCommands<String, String> redis, long token) {
-		Map<String, String> coalesced = redis.hgetall(this.keys.coalescedEvents());
+	private List<String> drainCoalesced(RedisClusterCommands<String, String> redis, int partition, long token) {
+		Map<String, String> coalesced = redis.hgetall(this.keys.coalescedEvents(partition));
 		if (coalesced.isEmpty()) {
 			return List.of();
 		}
@@ -322,34 +382,38 @@ class JobProcessor {
 				events.put(json, EnvelopeCodec.decode(json));
 			}
 			catch (IllegalArgumentException ex) {
-				deadLetter(eventId, json, "malformed", "Malformed coalesced event: " + ex.getMessage(), 1);
+				deadLetter(eventId, json, "malformed", "Malformed coalesced event: " + ex.getMessage(), 1,
+						String.valueOf(partition));
 				skipped.add(eventId);
 			}
 		});
 		SpanBuilder builder = MessageTracing.tracer()
 			.spanBuilder("drain coalesced")
-			.setAttribute(COALESCED, coalesced.size());
+			.setAttribute(COALESCED, coalesced.size())
+			.setAttribute(PARTITION, partition);
 		events.values().forEach((event) -> builder.addLink(MessageTracing.senderSpanContext(event)));
 		Span span = builder.startSpan();
 		try (Scope current = span.makeCurrent()) {
-			skipped.addAll(applyCoalesced(events, token));
+			skipped.addAll(applyCoalesced(partition, events, token));
 		}
 		finally {
 			span.end();
 		}
-		redis.hdel(this.keys.coalescedEvents(), coalesced.keySet().toArray(String[]::new));
-		logger.info("Applied {} coalesced event(s) in one pass (token {})", events.size(), token);
+		redis.hdel(this.keys.coalescedEvents(partition), coalesced.keySet().toArray(String[]::new));
+		logger.info("Applied {} coalesced event(s) in one pass over partition {} (token {})", events.size(), partition,
+				token);
 		return skipped;
 	}
 
-	private List<String> applyCoalesced(Map<String, EventEnvelope> events, long token) {
+	private List<String> applyCoalesced(int partition, Map<String, EventEnvelope> events, long token) {
 		Recalculator.Scope scope = null;
 		for (Map.Entry<String, EventEnvelope> event : events.entrySet()) {
 			try {
-				this.recalculator.applyEvent(event.getValue());
+				this.recalculator.applyEvent(partition, event.getValue());
 			}
 			catch (UnknownProductException ex) {
-				deadLetter(event.getValue().eventId(), event.getKey(), "failed", ex.getMessage(), 1);
+				deadLetter(event.getValue().eventId(), event.getKey(), "failed", ex.getMessage(), 1,
+						String.valueOf(partition));
 				continue;
 			}
 			Recalculator.Scope eventScope = Recalculator.Scope.of(event.getValue().event());
@@ -358,7 +422,7 @@ class JobProcessor {
 		if (scope == null) {
 			return List.of();
 		}
-		return this.recalculator.recalculate(scope, token, (processed) -> {
+		return this.recalculator.recalculate(partition, scope, token, (processed) -> {
 		}).skipped();
 	}
 
@@ -392,19 +456,20 @@ class JobProcessor {
 	}
 
 	/**
-	 * Puts a job on the dead-letter stream with its status, in one atomic call
-	 * ({@code dead-letter-job.lua}): the status is kept as long as the dead letter.
+	 * Puts a job's task on the dead-letter stream with its status, in one atomic call
+	 * ({@code record-job-status.lua}): the status is kept as long as the dead letter.
 	 */
-	private void deadLetter(String eventId, String envelope, String reason, String error, int attempts) {
+	private void deadLetter(String eventId, String envelope, String reason, String error, int attempts,
+			String partition) {
 		RedisClusterCommands<String, String> redis = this.redisConnection.connection().sync();
 		logger.error("Dead-lettering job {} after {} attempt(s): {}", eventId, attempts, error);
 		Span span = MessageTracing.startSend(this.keys.deadLetters(), eventId)
 			.setAttribute(ATTEMPTS, attempts)
 			.setAttribute(ERROR, error);
 		try (Scope scope = span.makeCurrent()) {
-			DEAD_LETTER.call(redis, ScriptOutputType.VALUE,
-					new String[] { this.keys.deadLetters(), this.keys.job(eventId) }, eventId, String.valueOf(envelope),
-					error, String.valueOf(attempts), String.valueOf(this.deadLetterRetention.toMillis()));
+			recordStatus(redis, this.keys.job(eventId), partition, JobFields.FINISHED_AT, eventId, JobFields.STATE,
+					JobState.DEAD_LETTERED.name(), JobFields.ENVELOPE, String.valueOf(envelope), JobFields.ERROR, error,
+					JobFields.ATTEMPTS, String.valueOf(attempts));
 		}
 		finally {
 			span.end();

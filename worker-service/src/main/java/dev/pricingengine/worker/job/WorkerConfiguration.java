@@ -2,7 +2,7 @@ package dev.pricingengine.worker.job;
 
 import java.util.List;
 
-import dev.pricingengine.common.redis.LegacyKeySchemaCheck;
+import dev.pricingengine.common.redis.KeySchemaCheck;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
 import dev.pricingengine.common.redis.TransientRedisErrors;
@@ -66,10 +66,10 @@ class WorkerConfiguration {
 		return new SharedRedisConnection(connectionFactory);
 	}
 
-	/** Refuses to start on keys named as before the key schema's hash tags. */
+	/** Refuses to start on keys of another schema or another number of partitions. */
 	@Bean
-	LegacyKeySchemaCheck legacyKeySchemaCheck(SharedRedisConnection sharedRedisConnection, RedisKeys keys) {
-		return new LegacyKeySchemaCheck(sharedRedisConnection, keys);
+	KeySchemaCheck keySchemaCheck(SharedRedisConnection sharedRedisConnection, RedisKeys keys) {
+		return new KeySchemaCheck(sharedRedisConnection, keys);
 	}
 
 	/**

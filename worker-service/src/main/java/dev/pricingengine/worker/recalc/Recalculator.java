@@ -143,55 +143,64 @@ public class Recalculator {
 	}
 
 	/**
-	 * Applies the event (unless a newer one already set the same field) and recalculates
-	 * the prices in its scope.
+	 * Applies the event to one partition (unless a newer one already set the same field)
+	 * and recalculates the prices of its scope in that partition.
+	 * @param partition the partition, whose lock the caller holds
 	 * @param envelope the event
-	 * @param fencingToken the recalculation lock's token
+	 * @param fencingToken the partition's recalculation lock's token
 	 * @param progress told the number of products processed so far, after each batch
 	 * @return what was done
 	 * @throws UnknownProductException if a base price names a product the catalog lacks
 	 */
-	public Result apply(EventEnvelope envelope, long fencingToken, LongConsumer progress) {
-		applyEvent(envelope);
-		return recalculate(Scope.of(envelope.event()), fencingToken, progress);
+	public Result apply(int partition, EventEnvelope envelope, long fencingToken, LongConsumer progress) {
+		applyEvent(partition, envelope);
+		return recalculate(partition, Scope.of(envelope.event()), fencingToken, progress);
 	}
 
 	/**
-	 * Applies an event to the market state or catalog unless a newer one already set the
-	 * same field; recalculates nothing.
+	 * Applies an event to one partition's copy of the market state, or to a product of
+	 * the partition, unless a newer one already set the same field; recalculates nothing.
+	 * A base price of another partition's product is not this partition's to apply.
+	 * @param partition the partition, whose lock the caller holds
 	 * @param envelope the event
 	 * @throws UnknownProductException if a base price names a product the catalog lacks
 	 */
-	public void applyEvent(EventEnvelope envelope) {
-		applyEvent(this.redisConnection.connection().sync(), envelope);
+	public void applyEvent(int partition, EventEnvelope envelope) {
+		applyEvent(this.redisConnection.connection().sync(), this.keys.partition(partition), envelope);
 	}
 
 	/**
-	 * Recalculates the prices in a scope, pipelined: the next batch's inputs are read and
-	 * the previous batch's prices written while this one is priced.
-	 * @param scope the products to recalculate
-	 * @param fencingToken the recalculation lock's token
+	 * Recalculates the prices of a scope in one partition, pipelined: the next batch's
+	 * inputs are read and the previous batch's prices written while this one is priced.
+	 * @param partition the partition, whose lock the caller holds
+	 * @param scope the products to recalculate (those of other partitions are left out)
+	 * @param fencingToken the partition's recalculation lock's token
 	 * @param progress told the number of products processed so far, as batches are
 	 * written
 	 * @return what was done
 	 * @throws FencedOutException if a newer holder of the lock has written prices
 	 */
-	public Result recalculate(Scope scope, long fencingToken, LongConsumer progress) {
+	public Result recalculate(int partition, Scope scope, long fencingToken, LongConsumer progress) {
 		ClusterAwareConnection connection = this.redisConnection.connection();
 		RedisClusterCommands<String, String> redis = connection.sync();
-		Collection<String> categories = scope.categories(redis, this.keys);
-		long total = scope.size(redis, this.keys, categories);
-		Pass pass = new Pass(connection, fencingToken, categories);
-		Pass.ProductCursor products = pass.new ProductCursor(categories, scope.products());
+		RedisKeys.Partition data = this.keys.partition(partition);
+		Collection<String> categories = scope.categories(redis, data);
+		List<String> products = scope.products()
+			.stream()
+			.filter((product) -> this.keys.partitionOf(product) == partition)
+			.toList();
+		long total = categories.stream().mapToLong((each) -> redis.hlen(data.category(each))).sum() + products.size();
+		Pass pass = new Pass(connection, data, fencingToken, categories);
+		Pass.ProductCursor cursor = pass.new ProductCursor(categories, products);
 		Deque<PendingWrite> writes = new ArrayDeque<>();
 		long processed = 0;
 		long lastReport = System.nanoTime();
-		List<Listed> batch = products.next(this.properties.batchSize());
+		List<Listed> batch = cursor.next(this.properties.batchSize());
 		BatchRead read = batch.isEmpty() ? null : pass.read(batch);
 		try {
 			while (read != null) {
 				BatchRead current = read;
-				batch = products.next(this.properties.batchSize());
+				batch = cursor.next(this.properties.batchSize());
 				read = batch.isEmpty() ? null : pass.read(batch);
 				writes.add(pass.write(current));
 				while (writes.size() > MAX_WRITES_IN_FLIGHT || (!writes.isEmpty() && writes.peek().isDone())) {
@@ -217,7 +226,8 @@ public class Recalculator {
 		return new Result(processed, total, List.copyOf(pass.skipped));
 	}
 
-	private void applyEvent(RedisClusterCommands<String, String> redis, EventEnvelope envelope) {
+	private void applyEvent(RedisClusterCommands<String, String> redis, RedisKeys.Partition data,
+			EventEnvelope envelope) {
 		MarketEvent event = envelope.event();
 		String sequence = String.valueOf(envelope.sequence());
 		switch (event.type()) {
@@ -226,10 +236,14 @@ public class Recalculator {
 						: (event.category() != null) ? MarketStateFields.category(event.category())
 								: MarketStateFields.GLOBAL;
 				APPLY_EVENT.call(redis, ScriptOutputType.INTEGER,
-						new String[] { this.keys.market(), this.keys.catalogRevisions() }, field,
-						event.factor().toPlainString(), sequence);
+						new String[] { data.market(), data.catalogRevisions() }, field, event.factor().toPlainString(),
+						sequence);
 			}
-			case BASE_PRICE -> applyBasePrice(redis, event, sequence);
+			case BASE_PRICE -> {
+				if (this.keys.partitionOf(event.productId()) == data.index()) {
+					applyBasePrice(redis, data, event, sequence);
+				}
+			}
 			default -> {
 			}
 		}
@@ -240,8 +254,9 @@ public class Recalculator {
 	 * declares the category hash it writes, so the category is read first and the script
 	 * refuses when a catalog import moved the product meanwhile (then read again).
 	 */
-	private void applyBasePrice(RedisClusterCommands<String, String> redis, MarketEvent event, String sequence) {
-		String product = this.keys.product(event.productId());
+	private void applyBasePrice(RedisClusterCommands<String, String> redis, RedisKeys.Partition data, MarketEvent event,
+			String sequence) {
+		String product = data.product(event.productId());
 		String value = event.basePrice().setScale(2).toPlainString();
 		for (int attempt = 1;; attempt++) {
 			String category = redis.hget(product, ProductCodec.CATEGORY);
@@ -249,8 +264,8 @@ public class Recalculator {
 				throw new UnknownProductException(event.productId());
 			}
 			Long applied = APPLY_EVENT.call(redis, ScriptOutputType.INTEGER,
-					new String[] { product, this.keys.catalogRevisions(), this.keys.category(category) },
-					ProductCodec.BASE_PRICE, value, sequence, category, event.productId());
+					new String[] { product, data.catalogRevisions(), data.category(category) }, ProductCodec.BASE_PRICE,
+					value, sequence, category, event.productId());
 			if (applied == null || applied >= 0) {
 				return;
 			}
@@ -291,6 +306,8 @@ public class Recalculator {
 
 		private final ClusterAwareConnection connection;
 
+		private final RedisKeys.Partition data;
+
 		private final long fencingToken;
 
 		private final MarketPriceCodec.Encoder prices;
@@ -311,12 +328,14 @@ public class Recalculator {
 		/** Products left out because their catalog record is malformed. */
 		private final List<String> skipped = new ArrayList<>();
 
-		Pass(ClusterAwareConnection connection, long fencingToken, Collection<String> categories) {
+		Pass(ClusterAwareConnection connection, RedisKeys.Partition data, long fencingToken,
+				Collection<String> categories) {
 			this.connection = connection;
+			this.data = data;
 			this.fencingToken = fencingToken;
 			RedisClusterCommands<String, String> redis = connection.sync();
 			this.prices = MarketPriceCodec.encoder(Instant.ofEpochMilli(RedisClock.millis(redis)), fencingToken);
-			this.global = factor(redis.hget(Recalculator.this.keys.market(), MarketStateFields.GLOBAL));
+			this.global = factor(redis.hget(data.market(), MarketStateFields.GLOBAL));
 			readCategoryFactors(categories);
 		}
 
@@ -356,7 +375,7 @@ public class Recalculator {
 					}
 					else {
 						this.scan = Pass.this.connection.async()
-							.hscan(Recalculator.this.keys.category(this.category), page, SCAN)
+							.hscan(Pass.this.data.category(this.category), page, SCAN)
 							.toCompletableFuture();
 					}
 					page.getMap().forEach((id, inputs) -> this.buffered.add(new Listed(id, scanned, inputs, revision)));
@@ -379,10 +398,10 @@ public class Recalculator {
 					// category's entries after it read makes its prices checked one by
 					// one
 					this.revision = Pass.this.connection.async()
-						.hget(Recalculator.this.keys.catalogRevisions(), this.category)
+						.hget(Pass.this.data.catalogRevisions(), this.category)
 						.toCompletableFuture();
 					this.scan = Pass.this.connection.async()
-						.hscan(Recalculator.this.keys.category(this.category), SCAN)
+						.hscan(Pass.this.data.category(this.category), SCAN)
 						.toCompletableFuture();
 				}
 			}
@@ -403,14 +422,13 @@ public class Recalculator {
 			for (Listed listed : batch) {
 				productFactorFields.add(MarketStateFields.product(listed.id()));
 				if (readStoredPrices) {
-					priceKeys.add(Recalculator.this.keys.price(listed.id()));
+					priceKeys.add(this.data.price(listed.id()));
 				}
 				if (listed.inputs() == null) {
-					entries.add(hmget(Recalculator.this.keys.product(listed.id()), ProductCodec.FIELDS));
+					entries.add(hmget(this.data.product(listed.id()), ProductCodec.FIELDS));
 				}
 			}
-			AsyncCommand<String, String, List<String>> productFactors = hmget(Recalculator.this.keys.market(),
-					productFactorFields);
+			AsyncCommand<String, String, List<String>> productFactors = hmget(this.data.market(), productFactorFields);
 			AsyncCommand<String, String, List<String>> storedPrices = readStoredPrices ? mget(priceKeys) : null;
 			Span span = MessageTracing.tracer()
 				.spanBuilder("recalculate batch")
@@ -485,7 +503,7 @@ public class Recalculator {
 			// the fence is checked even when no price changed: a holder whose lease has
 			// passed learns it at its next batch
 			CompletionStage<List<Object>> written = traced(read.span(),
-					write.submit(this.connection, this.fencingToken));
+					write.submit(this.connection, this.data, this.fencingToken));
 			return new PendingWrite(read.batch().size() - skipped, write, written.toCompletableFuture(), read.span());
 		}
 
@@ -534,7 +552,7 @@ public class Recalculator {
 		private long rewrite(List<Priced> group) {
 			String category = group.get(0).product().category();
 			List<KeyValue<String, String>> current = this.connection.sync()
-				.hmget(Recalculator.this.keys.category(category),
+				.hmget(this.data.category(category),
 						group.stream().map((priced) -> priced.product().id()).toArray(String[]::new));
 			FencedWrite write = new FencedWrite();
 			for (int i = 0; i < group.size(); i++) {
@@ -556,7 +574,9 @@ public class Recalculator {
 					}
 				}
 			}
-			long written = (Long) await(write.submit(this.connection, this.fencingToken).toCompletableFuture()).get(0);
+			long written = (Long) await(
+					write.submit(this.connection, this.data, this.fencingToken).toCompletableFuture())
+				.get(0);
 			if (written >= 0) {
 				Recalculator.this.replacedInputs.increment(write.size() - written);
 			}
@@ -596,7 +616,7 @@ public class Recalculator {
 			if (missing.isEmpty()) {
 				return;
 			}
-			AsyncCommand<String, String, List<String>> read = hmget(Recalculator.this.keys.market(),
+			AsyncCommand<String, String, List<String>> read = hmget(this.data.market(),
 					missing.stream().map(MarketStateFields::category).toList());
 			this.connection.stateful().dispatch(read);
 			List<String> stored = await(read);
@@ -686,8 +706,8 @@ public class Recalculator {
 			return this.groups.get(index);
 		}
 
-		CompletionStage<List<Object>> submit(ClusterAwareConnection connection, long fencingToken) {
-			RedisKeys keys = Recalculator.this.keys;
+		CompletionStage<List<Object>> submit(ClusterAwareConnection connection, RedisKeys.Partition keys,
+				long fencingToken) {
 			String lock = Recalculator.this.properties.lockName();
 			List<String> scriptKeys = new ArrayList<>(this.size + 3 + this.groups.size());
 			List<String> args = new ArrayList<>(this.size * 3 + 1 + this.groups.size() * 4);
@@ -786,12 +806,7 @@ public class Recalculator {
 			return new Scope(false, mergedCategories, mergedProducts);
 		}
 
-		long size(RedisClusterCommands<String, String> redis, RedisKeys keys, Collection<String> categories) {
-			return categories.stream().mapToLong((each) -> redis.hlen(keys.category(each))).sum()
-					+ this.products.size();
-		}
-
-		Collection<String> categories(RedisClusterCommands<String, String> redis, RedisKeys keys) {
+		Collection<String> categories(RedisClusterCommands<String, String> redis, RedisKeys.Partition keys) {
 			return this.all ? redis.smembers(keys.categories()) : this.categories;
 		}
 

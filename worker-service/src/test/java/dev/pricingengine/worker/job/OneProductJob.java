@@ -36,8 +36,9 @@ final class OneProductJob {
 		Product product = new Product("P-1", "C-1", new BigDecimal("10.00"), new BigDecimal("5.00"),
 				new BigDecimal("20.00"));
 		redis.hset(keys.product(product.id()), ProductCodec.toHash(product));
-		redis.hset(keys.category(product.category()), product.id(), ProductCodec.toInputs(product));
-		redis.sadd(keys.categories(), product.category());
+		redis.hset(keys.partitionFor(product.id()).category(product.category()), product.id(),
+				ProductCodec.toInputs(product));
+		redis.sadd(keys.partitionFor(product.id()).categories(), product.category());
 		EventEnvelope envelope = new EventEnvelope(UUID.randomUUID().toString(), 1, MarketEvent.RECALCULATE,
 				Instant.now());
 		String json = EnvelopeCodec.encode(envelope);

@@ -107,8 +107,9 @@ class SentinelIntegrationTests {
 		try (StatefulRedisConnection<String, String> connection = connect(primary.port())) {
 			RedisCommands<String, String> redis = connection.sync();
 			redis.hset(this.keys.product(product.id()), ProductCodec.toHash(product));
-			redis.hset(this.keys.category(product.category()), product.id(), ProductCodec.toInputs(product));
-			redis.sadd(this.keys.categories(), product.category());
+			redis.hset(this.keys.partitionFor(product.id()).category(product.category()), product.id(),
+					ProductCodec.toInputs(product));
+			redis.sadd(this.keys.partitionFor(product.id()).categories(), product.category());
 			String job = enqueue(redis, MarketEvent.RECALCULATE, 1);
 			awaitSucceeded(redis, job);
 			assertThat(redis.get(this.keys.price(product.id()))).startsWith("10.00|10.00|");

@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 
 import dev.pricingengine.common.catalog.Product;
 import dev.pricingengine.common.catalog.ProductCodec;
@@ -62,10 +63,11 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Workers (two consumers) against a real Redis: jobs are put on the stream as the
- * listener puts them, and the outcome is checked against the pricing rule.
+ * Workers (two consumers) against a real Redis, on pricing data of three partitions: jobs
+ * are put on the stream as the listener puts them (a task for each partition of the
+ * event's scope), and the outcome is checked against the pricing rule.
  */
-@SpringBootTest(properties = { "pricing.worker.concurrency=2", "pricing.worker.batch-size=7",
+@SpringBootTest(properties = { "pricing.partitions=3", "pricing.worker.concurrency=2", "pricing.worker.batch-size=7",
 		"pricing.worker.retry.initial-delay=10ms", "pricing.worker.retry.max-delay=50ms",
 		"pricing.worker.claim-idle=1s", "pricing.worker.max-deliveries=3" })
 @Import(RedisTestConfiguration.class)
@@ -107,14 +109,17 @@ class WorkerIntegrationTests {
 						base.multiply(new BigDecimal("1.50")).setScale(2, RoundingMode.HALF_EVEN));
 				redis().hset(this.keys.product(product.id()), ProductCodec.toHash(product));
 				redis().del(this.keys.price(product.id()));
-				redis().hset(this.keys.category(category), product.id(), ProductCodec.toInputs(product));
-				redis().sadd(this.keys.categories(), category);
+				RedisKeys.Partition partition = this.keys.partitionFor(product.id());
+				redis().hset(partition.category(category), product.id(), ProductCodec.toInputs(product));
+				redis().sadd(partition.categories(), category);
 				this.catalog.put(product.id(), product);
 			}
 		}
-		redis().del(this.keys.market(), fence(), fenceRejections());
+		for (RedisKeys.Partition partition : partitions()) {
+			redis().del(partition.market(), fence(partition), fenceRejections(partition));
+			redis().del(this.keys.coalescedEvents(partition.index()));
+		}
 		redis().del(this.keys.faults());
-		redis().del(this.keys.coalescedEvents());
 		this.sequence = redis().incrby(this.keys.eventSequence(), 1000);
 	}
 
@@ -130,13 +135,14 @@ class WorkerIntegrationTests {
 			.containsKeys("fencing_token", "locked_at", "unlocked_at", "worker", "started_at", "finished_at");
 		assertThat(Long.parseLong(status.get("locked_at")))
 			.isLessThanOrEqualTo(Long.parseLong(status.get("unlocked_at")));
-		long token = Long.parseLong(status.get("fencing_token"));
+		assertThat(status).containsEntry("partitions", "0,1,2");
 		for (Product product : this.catalog.values()) {
 			String stored = redis().get(this.keys.price(product.id()));
 			if (product.category().equals("C-1")) {
 				assertThat(MarketPriceCodec.decode(stored).price()).isEqualByComparingTo(PricingRule
 					.marketPrice(product, new DemandFactors(BigDecimal.ONE, new BigDecimal("1.2"), BigDecimal.ONE)));
-				assertThat(MarketPriceCodec.decode(stored).version()).isEqualTo(token);
+				assertThat(MarketPriceCodec.decode(stored).version()).as("the token of the task of its partition")
+					.isEqualTo(token(status, product.id()));
 			}
 			else {
 				assertThat(stored).as("price of %s outside the scope", product.id()).isNull();
@@ -155,7 +161,7 @@ class WorkerIntegrationTests {
 		assertThat(awaitFinished(first).get("state")).isIn("SUCCEEDED", "COALESCED");
 		assertThat(awaitFinished(second).get("state")).isIn("SUCCEEDED", "COALESCED");
 		awaitQuiet();
-		assertThat(redis().hget(this.keys.market(), "global")).isEqualTo("1.5");
+		assertMarket("global", "1.5");
 		assertPricesFollowTheRule();
 	}
 
@@ -177,28 +183,35 @@ class WorkerIntegrationTests {
 			};
 			jobs.add(enqueue(event));
 		}
-		List<long[]> lockIntervals = new ArrayList<>();
+		Map<Integer, List<long[]>> lockIntervals = new HashMap<>();
 		for (String job : jobs) {
 			Map<String, String> status = awaitFinished(job);
 			assertThat(status.get("state")).isIn("SUCCEEDED", "COALESCED");
-			if ("SUCCEEDED".equals(status.get("state"))) {
-				lockIntervals.add(new long[] { Long.parseLong(status.get("locked_at")),
-						Long.parseLong(status.get("unlocked_at")) });
+			for (String partition : status.get("partitions").split(",")) {
+				String prefix = "partition:" + partition + ":";
+				if ("SUCCEEDED".equals(status.get(prefix + "state"))) {
+					lockIntervals.computeIfAbsent(Integer.valueOf(partition), (key) -> new ArrayList<>())
+						.add(new long[] { Long.parseLong(status.get(prefix + "locked_at")),
+								Long.parseLong(status.get(prefix + "unlocked_at")) });
+				}
 			}
 		}
 		awaitQuiet();
 		assertPricesFollowTheRule();
-		lockIntervals.sort(Comparator.comparingLong((interval) -> interval[0]));
-		for (int i = 1; i < lockIntervals.size(); i++) {
-			assertThat(lockIntervals.get(i)[0]).as("lock taken before the previous holder released it")
-				.isGreaterThanOrEqualTo(lockIntervals.get(i - 1)[1]);
-		}
+		assertThat(lockIntervals).as("partitions whose tasks ran under their lock").hasSize(this.keys.partitions());
+		lockIntervals.forEach((partition, intervals) -> {
+			intervals.sort(Comparator.comparingLong((interval) -> interval[0]));
+			for (int i = 1; i < intervals.size(); i++) {
+				assertThat(intervals.get(i)[0])
+					.as("lock of partition %d taken before the previous holder released it", partition)
+					.isGreaterThanOrEqualTo(intervals.get(i - 1)[1]);
+			}
+		});
 	}
 
 	@Test
 	void jobsThatFindTheLockHeldAreCoalescedIntoOnePassByTheHolder() {
-		RFencedLock lock = this.redisson.getFencedLock(this.keys.recalculationLock("recalculate_global_lock"));
-		lock.lockAndGetToken();
+		List<RFencedLock> locks = lockEveryPartition();
 		List<String> jobs = new ArrayList<>();
 		try {
 			for (int i = 0; i < 10; i++) {
@@ -206,26 +219,31 @@ class WorkerIntegrationTests {
 						CATEGORIES.get(i % CATEGORIES.size()), null, null)));
 			}
 			for (String job : jobs) {
-				assertThat(awaitFinished(job)).containsEntry("state", "COALESCED");
+				assertThat(awaitFinished(job)).containsEntry("state", "COALESCED").containsEntry("coalesced", "0,1,2");
 			}
-			assertThat(redis().hlen(this.keys.coalescedEvents())).isEqualTo(10);
+			for (RedisKeys.Partition partition : partitions()) {
+				assertThat(redis().hlen(this.keys.coalescedEvents(partition.index()))).isEqualTo(10);
+			}
 		}
 		finally {
-			lock.unlock();
+			locks.forEach(RFencedLock::unlock);
 		}
 		awaitQuiet();
-		assertThat(redis().hget(this.keys.market(), "category:C-1")).isEqualTo("1.19");
+		assertMarket("category:C-1", "1.19");
 		assertPricesFollowTheRule();
 		assertThat(redis().get(this.keys.price("C-2-P3"))).isNotNull();
 	}
 
 	@Test
 	void aWriterWithAnOlderFencingTokenIsRefused() {
+		RedisKeys.Partition partition = this.keys.partitionFor("C-1-P0");
+		List<String> ids = productsOf(partition, "C-1");
+		String other = productsOf(partition, "C-2").get(0);
 		LuaScript write = LuaScript.fromClasspath("scripts/write-prices-fenced.lua");
-		String[] keys = { fence(), fenceRejections(), this.keys.catalogRevisions(), this.keys.category("C-1"),
-				this.keys.price("C-1-P0"), this.keys.price("C-1-P1") };
-		String[] inputs = { "i", "2", "C-1-P0", "C-1-P1", ProductCodec.toInputs(this.catalog.get("C-1-P0")),
-				ProductCodec.toInputs(this.catalog.get("C-1-P1")) };
+		String[] keys = { fence(partition), fenceRejections(partition), partition.catalogRevisions(),
+				partition.category("C-1"), partition.price(ids.get(0)), partition.price(ids.get(1)) };
+		String[] inputs = { "i", "2", ids.get(0), ids.get(1), ProductCodec.toInputs(this.catalog.get(ids.get(0))),
+				ProductCodec.toInputs(this.catalog.get(ids.get(1))) };
 		List<Long> newer = write.call(redis(), ScriptOutputType.MULTI, keys,
 				concat("9", inputs, "12.00|10.00|0|9", "13.00|10.00|0|9"));
 		List<Long> stale = write.call(redis(), ScriptOutputType.MULTI, keys,
@@ -234,25 +252,27 @@ class WorkerIntegrationTests {
 		assertThat(stale).containsExactly(-1L);
 		assertThat(redis().mget(keys[4], keys[5])).extracting(KeyValue::getValue)
 			.containsExactly("12.00|10.00|0|9", "13.00|10.00|0|9");
-		assertThat(redis().get(fenceRejections())).as("refused writes, counted").isEqualTo("1");
-		assertThatExceptionOfType(FencedOutException.class).isThrownBy(
-				() -> this.recalculator.recalculate(Recalculator.Scope.of(MarketEvent.RECALCULATE), 8, (processed) -> {
-				}));
-		assertThat(redis().get(this.keys.price("C-2-P3"))).isNull();
+		assertThat(redis().get(fenceRejections(partition))).as("refused writes, counted").isEqualTo("1");
+		assertThatExceptionOfType(FencedOutException.class).isThrownBy(() -> this.recalculator
+			.recalculate(partition.index(), Recalculator.Scope.of(MarketEvent.RECALCULATE), 8, (processed) -> {
+			}));
+		assertThat(redis().get(this.keys.price(other))).isNull();
 	}
 
 	@Test
 	void aJobWhoseWritesAreFencedOutRunsAgainUnderANewToken() {
-		RFencedLock lock = this.redisson.getFencedLock(this.keys.recalculationLock("recalculate_global_lock"));
+		RedisKeys.Partition partition = this.keys.partition(1);
+		RFencedLock lock = this.redisson.getFencedLock(partition.recalculationLock("recalculate_global_lock"));
 		long current = lock.tryLockAndGetToken(0, TimeUnit.MILLISECONDS);
 		lock.unlock();
 		// as if a holder with the token after the next one had written meanwhile
-		redis().set(fence(), String.valueOf(current + 2));
+		redis().set(fence(partition), String.valueOf(current + 2));
 		Map<String, String> status = awaitFinished(enqueue(MarketEvent.RECALCULATE));
-		assertThat(status).containsEntry("state", "SUCCEEDED");
-		assertThat(Integer.parseInt(status.get("attempts"))).isGreaterThan(1);
-		assertThat(Long.parseLong(status.get("fencing_token"))).isGreaterThanOrEqualTo(current + 2);
-		assertThat(redis().get(fenceRejections())).as("refused writes, counted").isNotNull();
+		assertThat(status).containsEntry("state", "SUCCEEDED").containsEntry("partition:0:attempts", "1");
+		assertThat(Integer.parseInt(status.get("partition:1:attempts"))).isGreaterThan(1);
+		assertThat(Integer.parseInt(status.get("attempts"))).as("the most of any partition").isGreaterThan(1);
+		assertThat(Long.parseLong(status.get("partition:1:fencing_token"))).isGreaterThanOrEqualTo(current + 2);
+		assertThat(redis().get(fenceRejections(partition))).as("refused writes, counted").isNotNull();
 		assertThat(redis().get(this.keys.price("C-2-P3"))).isNotNull();
 		assertPricesFollowTheRule();
 	}
@@ -290,8 +310,10 @@ class WorkerIntegrationTests {
 		Map<String, String> status = awaitFinished(enqueue(MarketEvent.RECALCULATE));
 		assertThat(status).containsEntry("state", "DEAD_LETTERED").containsEntry("attempts", "6");
 		assertThat(status.get("error")).contains("ExternalApiTimeoutException");
-		assertThat(counter("pricing.worker.job.retries") - retries).isEqualTo(5);
-		assertThat(counter("pricing.worker.dead.letters", "reason", "failed") - deadLetters).isEqualTo(1);
+		// a task for each partition, each retried and dead-lettered
+		int partitions = this.keys.partitions();
+		assertThat(counter("pricing.worker.job.retries") - retries).isEqualTo(5 * partitions);
+		assertThat(counter("pricing.worker.dead.letters", "reason", "failed") - deadLetters).isEqualTo(partitions);
 	}
 
 	@Test
@@ -300,7 +322,8 @@ class WorkerIntegrationTests {
 		double recalculated = counter("pricing.worker.recalculated.prices");
 		awaitFinished(enqueue(MarketEvent.RECALCULATE));
 		awaitQuiet();
-		assertThat(counter("pricing.worker.jobs", "outcome", "succeeded") - succeeded).isEqualTo(1);
+		assertThat(counter("pricing.worker.jobs", "outcome", "succeeded") - succeeded).as("a task per partition")
+			.isEqualTo(this.keys.partitions());
 		assertThat(counter("pricing.worker.recalculated.prices") - recalculated)
 			.isEqualTo(CATEGORIES.size() * PRODUCTS_PER_CATEGORY);
 		assertThat(this.meters.get("pricing.worker.lock.acquire").tag("acquired", "true").timer().count()).isPositive();
@@ -317,7 +340,7 @@ class WorkerIntegrationTests {
 	 */
 	@Test
 	void aRecalculationRewritesOnlyThePricesThatChanged() {
-		long first = Long.parseLong(awaitFinished(enqueue(MarketEvent.RECALCULATE)).get("fencing_token"));
+		long first = token(awaitFinished(enqueue(MarketEvent.RECALCULATE)), "C-1-P1");
 		awaitFinished(
 				enqueue(new MarketEvent(MarketEventType.DEMAND_FACTOR, new BigDecimal("1.1"), "C-2", null, null)));
 		awaitQuiet();
@@ -334,7 +357,7 @@ class WorkerIntegrationTests {
 			.containsEntry("processed", String.valueOf(CATEGORIES.size() * PRODUCTS_PER_CATEGORY));
 		assertThat(counter("pricing.worker.recalculated.prices") - recalculated).as("prices written").isEqualTo(1);
 		assertThat(MarketPriceCodec.decode(redis().get(this.keys.price("C-1-P0"))).version())
-			.isEqualTo(Long.parseLong(status.get("fencing_token")));
+			.isEqualTo(token(status, "C-1-P0"));
 		assertThat(MarketPriceCodec.decode(before.get("C-1-P1")).version()).isEqualTo(first);
 		before.remove("C-1-P0");
 		before.forEach((id, price) -> assertThat(redis().get(this.keys.price(id))).as(id).isEqualTo(price));
@@ -343,19 +366,22 @@ class WorkerIntegrationTests {
 
 	@Test
 	void storedPricesAreReadOnlyWhileSomeTurnOutUnchanged() {
+		RedisKeys.Partition partition = this.keys.partitionFor("C-3-P14");
 		Recalculator.Scope everything = Recalculator.Scope.of(MarketEvent.RECALCULATE);
-		this.recalculator.recalculate(everything, 1, (processed) -> {
+		this.recalculator.recalculate(partition.index(), everything, 1, (processed) -> {
 		});
-		long before = mgetCalls();
-		this.recalculator.recalculate(everything, 2, (processed) -> {
+		long before = mgetCalls(partition);
+		this.recalculator.recalculate(partition.index(), everything, 2, (processed) -> {
 		});
-		long unchangedPass = mgetCalls() - before;
-		redis().hset(this.keys.market(), "global", "1.5");
-		before = mgetCalls();
-		this.recalculator.recalculate(everything, 3, (processed) -> {
+		long unchangedPass = mgetCalls(partition) - before;
+		redis().hset(partition.market(), "global", "1.5");
+		before = mgetCalls(partition);
+		this.recalculator.recalculate(partition.index(), everything, 3, (processed) -> {
 		});
-		long changedPass = mgetCalls() - before;
-		int batches = (CATEGORIES.size() * PRODUCTS_PER_CATEGORY + 6) / 7; // batch-size=7
+		long changedPass = mgetCalls(partition) - before;
+		int products = CATEGORIES.stream().mapToInt((category) -> productsOf(partition, category).size()).sum();
+		int batches = (products + 6) / 7; // batch-size=7
+		assertThat(batches).as("batches of the partition").isGreaterThan(2);
 		assertThat(unchangedPass).as("every batch of a pass that finds prices unchanged reads them").isEqualTo(batches);
 		// the second batch's reads are sent before the first batch's answer is priced
 		assertThat(changedPass).as("a pass that finds every price changed stops reading them").isEqualTo(2);
@@ -363,13 +389,9 @@ class WorkerIntegrationTests {
 		assertThat(MarketPriceCodec.decode(redis().get(this.keys.price("C-3-P14"))).version()).isEqualTo(3);
 	}
 
-	private long mgetCalls() {
-		// on Redis Cluster, the node serving the prices
-		String stats = this.redisConnection.connection()
-			.nodeOf(this.keys.price("C-1-P0"))
-			.join()
-			.sync()
-			.info("commandstats");
+	private long mgetCalls(RedisKeys.Partition partition) {
+		// on Redis Cluster, the node serving the partition
+		String stats = this.redisConnection.connection().nodeOf(partition.market()).join().sync().info("commandstats");
 		Matcher calls = Pattern.compile("cmdstat_mget:calls=(\\d+)").matcher(stats);
 		return calls.find() ? Long.parseLong(calls.group(1)) : 0;
 	}
@@ -395,27 +417,29 @@ class WorkerIntegrationTests {
 		for (int i = 0; i < size; i++) {
 			Product product = product(category, "C-import-P" + i, BigDecimal.valueOf(1000 + i, 2));
 			redis().hset(this.keys.product(product.id()), ProductCodec.toHash(product));
-			redis().hset(this.keys.category(category), product.id(), ProductCodec.toInputs(product));
+			redis().hset(this.keys.partitionFor(product.id()).category(category), product.id(),
+					ProductCodec.toInputs(product));
 			record.put(product.id(), product);
 		}
-		redis().hset(this.keys.market(), "category:" + category, "1.30");
+		partitions().forEach((partition) -> redis().hset(partition.market(), "category:" + category, "1.30"));
 		double replacedBefore = counter("pricing.worker.replaced.inputs");
 		AtomicBoolean passing = new AtomicBoolean(true);
 		AtomicInteger replaced = new AtomicInteger();
 		Thread importer = new Thread(() -> {
 			Random random = new Random(7);
 			try (ClusterAwareConnection own = ClusterAwareConnection.open(this.connectionFactory)) {
-				// a transaction on the pricing data's slot
-				RedisCommands<String, String> redis = own.nodeOf(this.keys.catalogRevisions()).join().sync();
 				while (passing.get()) {
 					String id = "C-import-P" + random.nextInt(size);
 					Product product = product(category, id, BigDecimal.valueOf(1000 + random.nextInt(90_000), 2));
+					// a transaction on the slot of the product's partition
+					RedisKeys.Partition partition = this.keys.partitionFor(id);
+					RedisCommands<String, String> redis = own.nodeOf(partition.catalogRevisions()).join().sync();
 					redis.multi();
-					redis.hset(this.keys.product(id), ProductCodec.toHash(product));
-					redis.hincrby(this.keys.product(id), "rev", 1);
-					redis.hset(this.keys.category(category), id, ProductCodec.toInputs(product));
-					redis.del(this.keys.price(id));
-					redis.hincrby(this.keys.catalogRevisions(), category, 1);
+					redis.hset(partition.product(id), ProductCodec.toHash(product));
+					redis.hincrby(partition.product(id), "rev", 1);
+					redis.hset(partition.category(category), id, ProductCodec.toInputs(product));
+					redis.del(partition.price(id));
+					redis.hincrby(partition.catalogRevisions(), category, 1);
 					redis.exec();
 					record.put(id, product);
 					replaced.incrementAndGet();
@@ -425,9 +449,11 @@ class WorkerIntegrationTests {
 		importer.start();
 		try {
 			for (long token = 1; token <= 3; token++) {
-				this.recalculator.recalculate(new Recalculator.Scope(false, Set.of(category), Set.of()), token,
-						(processed) -> {
-						});
+				for (RedisKeys.Partition partition : partitions()) {
+					this.recalculator.recalculate(partition.index(),
+							new Recalculator.Scope(false, Set.of(category), Set.of()), token, (processed) -> {
+							});
+				}
 			}
 		}
 		finally {
@@ -492,19 +518,22 @@ class WorkerIntegrationTests {
 	void anEntryWhoseJobAlreadyHasItsOutcomeIsNotRunAgain() {
 		double outcomesBefore = outcomes();
 		String job = enqueueDeliveredTo("dead-worker", MarketEvent.RECALCULATE, 0);
-		redis().hset(this.keys.job(job), Map.of("state", "DEAD_LETTERED", "attempts", "6", "error", "gave up"));
+		redis().hset(this.keys.job(job), Map.of("state", "DEAD_LETTERED", "attempts", "6", "error", "gave up",
+				"partition:0:state", "DEAD_LETTERED"));
 		await().atMost(Duration.ofSeconds(20))
 			.until(() -> redis().xpending(this.keys.jobStream(), "workers").getCount() == 0);
 		assertThat(redis().hgetall(this.keys.job(job))).containsEntry("state", "DEAD_LETTERED")
 			.containsEntry("attempts", "6");
 		assertThat(outcomes()).as("outcomes recorded").isEqualTo(outcomesBefore);
-		assertThat(redis().get(this.keys.price("C-2-P3"))).as("a price of the job's scope").isNull();
+		assertThat(redis().get(this.keys.price(productsOf(this.keys.partition(0), "C-2").get(0))))
+			.as("a price of the task's scope")
+			.isNull();
 	}
 
 	@Test
 	void aMalformedCatalogEntryIsSkippedNamedAndCountedAndTheRestIsPriced() {
 		double skippedBefore = counter("pricing.worker.skipped.records");
-		redis().hset(this.keys.category("C-1"), "C-1-broken", "12.00|not a price");
+		redis().hset(this.keys.partitionFor("C-1-broken").category("C-1"), "C-1-broken", "12.00|not a price");
 		try {
 			Map<String, String> status = awaitFinished(
 					enqueue(new MarketEvent(MarketEventType.DEMAND_FACTOR, new BigDecimal("1.2"), "C-1", null, null)));
@@ -514,7 +543,7 @@ class WorkerIntegrationTests {
 			assertThat(counter("pricing.worker.skipped.records") - skippedBefore).isEqualTo(1);
 		}
 		finally {
-			redis().hdel(this.keys.category("C-1"), "C-1-broken");
+			redis().hdel(this.keys.partitionFor("C-1-broken").category("C-1"), "C-1-broken");
 		}
 		this.catalog.values()
 			.stream()
@@ -525,20 +554,19 @@ class WorkerIntegrationTests {
 
 	@Test
 	void aMalformedCoalescedEventIsDeadLetteredAndTheOthersAreApplied() {
-		RFencedLock lock = this.redisson.getFencedLock(this.keys.recalculationLock("recalculate_global_lock"));
-		lock.lockAndGetToken();
+		List<RFencedLock> locks = lockEveryPartition();
 		String bad = UUID.randomUUID().toString();
 		try {
-			redis().hset(this.keys.coalescedEvents(), bad, "{\"not\":\"an envelope\"}");
+			redis().hset(this.keys.coalescedEvents(1), bad, "{\"not\":\"an envelope\"}");
 			String job = enqueue(
 					new MarketEvent(MarketEventType.DEMAND_FACTOR, new BigDecimal("1.25"), "C-3", null, null));
 			assertThat(awaitFinished(job)).containsEntry("state", "COALESCED");
 		}
 		finally {
-			lock.unlock();
+			locks.forEach(RFencedLock::unlock);
 		}
 		awaitQuiet();
-		assertThat(redis().hget(this.keys.market(), "category:C-3")).isEqualTo("1.25");
+		assertMarket("category:C-3", "1.25");
 		assertThat(redis().xrange(this.keys.deadLetters(), Range.create("-", "+")))
 			.anySatisfy((entry) -> assertThat(entry.getBody()).containsEntry("event_id", bad)
 				.hasEntrySatisfying("error", (error) -> assertThat(error).startsWith("Malformed")));
@@ -593,17 +621,19 @@ class WorkerIntegrationTests {
 		EventEnvelope envelope = new EventEnvelope(UUID.randomUUID().toString(), ++this.sequence, event, Instant.now());
 		String json = EnvelopeCodec.encode(envelope);
 		redis().hset(this.keys.job(envelope.eventId()), Map.of("state", "QUEUED", "envelope", json, "sequence",
-				String.valueOf(envelope.sequence()), "attempts", "0"));
+				String.valueOf(envelope.sequence()), "attempts", "0", "partitions", "0"));
 		try (ClusterAwareConnection own = ClusterAwareConnection.open(this.connectionFactory)) {
 			// a transaction on the intake's slot
 			RedisCommands<String, String> redis = own.nodeOf(this.keys.jobStream()).join().sync();
 			redis.multi();
-			redis.xadd(this.keys.jobStream(), Map.of("event_id", envelope.eventId(), "envelope", json));
+			redis.xadd(this.keys.jobStream(),
+					Map.of("event_id", envelope.eventId(), "envelope", json, "partition", "0"));
 			redis.xreadgroup(Consumer.from("workers", deadConsumer), XReadArgs.Builder.count(1),
 					XReadArgs.StreamOffset.lastConsumed(this.keys.jobStream()));
 			TransactionResult result = redis.exec();
 			String entryId = result.get(0);
-			redis.hset(this.keys.job(envelope.eventId()), "stream_entry", entryId);
+			redis.hset(this.keys.job(envelope.eventId()),
+					Map.of("stream_entry", entryId, "partition:0:stream_entry", entryId));
 			for (int i = 0; i < redeliveries; i++) {
 				redis.xclaim(this.keys.jobStream(), Consumer.from("workers", deadConsumer), 0, entryId);
 			}
@@ -611,19 +641,64 @@ class WorkerIntegrationTests {
 		return envelope.eventId();
 	}
 
-	/** Until no handed-over event is left and nobody holds the recalculation lock. */
+	/**
+	 * Until no handed-over event is left and nobody holds a partition's recalculation
+	 * lock.
+	 */
 	private void awaitQuiet() {
-		RFencedLock lock = this.redisson.getFencedLock(this.keys.recalculationLock("recalculate_global_lock"));
-		await().atMost(Duration.ofSeconds(20))
-			.until(() -> redis().hlen(this.keys.coalescedEvents()) == 0 && !lock.isLocked());
+		for (RedisKeys.Partition partition : partitions()) {
+			RFencedLock lock = this.redisson.getFencedLock(partition.recalculationLock("recalculate_global_lock"));
+			await().atMost(Duration.ofSeconds(20))
+				.until(() -> redis().hlen(this.keys.coalescedEvents(partition.index())) == 0 && !lock.isLocked());
+		}
+	}
+
+	/** Holds every partition's recalculation lock. */
+	private List<RFencedLock> lockEveryPartition() {
+		List<RFencedLock> locks = new ArrayList<>();
+		for (RedisKeys.Partition partition : partitions()) {
+			RFencedLock lock = this.redisson.getFencedLock(partition.recalculationLock("recalculate_global_lock"));
+			lock.lockAndGetToken();
+			locks.add(lock);
+		}
+		return locks;
+	}
+
+	/** Every partition's copy of the market state holds the value. */
+	private void assertMarket(String field, String value) {
+		for (RedisKeys.Partition partition : partitions()) {
+			assertThat(redis().hget(partition.market(), field)).as("%s in partition %d", field, partition.index())
+				.isEqualTo(value);
+		}
+	}
+
+	private List<RedisKeys.Partition> partitions() {
+		return IntStream.range(0, this.keys.partitions()).mapToObj(this.keys::partition).toList();
+	}
+
+	/** The seeded products of a category in a partition, by id. */
+	private List<String> productsOf(RedisKeys.Partition partition, String category) {
+		return this.catalog.values()
+			.stream()
+			.filter((product) -> product.category().equals(category))
+			.map(Product::id)
+			.filter((id) -> this.keys.partitionOf(id) == partition.index())
+			.sorted()
+			.toList();
+	}
+
+	/** The fencing token of the job's task of a product's partition. */
+	private long token(Map<String, String> status, String productId) {
+		return Long.parseLong(status.get("partition:" + this.keys.partitionOf(productId) + ":fencing_token"));
 	}
 
 	private void assertPricesFollowTheRule() {
-		Map<String, String> market = redis().hgetall(this.keys.market());
-		BigDecimal global = factor(market.get("global"));
 		for (Product seeded : this.catalog.values()) {
+			RedisKeys.Partition partition = this.keys.partitionFor(seeded.id());
+			Map<String, String> market = redis().hgetall(partition.market());
+			BigDecimal global = factor(market.get("global"));
 			Product product = ProductCodec.fromHash(seeded.id(), redis().hgetall(this.keys.product(seeded.id())));
-			assertThat(redis().hget(this.keys.category(product.category()), product.id()))
+			assertThat(redis().hget(partition.category(product.category()), product.id()))
 				.as("pricing inputs of %s in its category's hash", product.id())
 				.isEqualTo(ProductCodec.toInputs(product));
 			DemandFactors factors = new DemandFactors(global, factor(market.get("category:" + product.category())),
@@ -644,13 +719,22 @@ class WorkerIntegrationTests {
 		return enqueue(event, ++this.sequence);
 	}
 
-	/** What the listener does for an event: a stream entry and a QUEUED status. */
+	/**
+	 * What the listener does for an event: a QUEUED status and a stream entry for each
+	 * partition of its scope.
+	 */
 	private String enqueue(MarketEvent event, long sequence) {
 		EventEnvelope envelope = new EventEnvelope(UUID.randomUUID().toString(), sequence, event, Instant.now());
 		String json = EnvelopeCodec.encode(envelope);
-		redis().hset(this.keys.job(envelope.eventId()),
-				Map.of("state", "QUEUED", "envelope", json, "sequence", String.valueOf(sequence), "attempts", "0"));
-		redis().xadd(this.keys.jobStream(), Map.of("event_id", envelope.eventId(), "envelope", json));
+		List<String> partitions = (event.productId() != null)
+				? List.of(String.valueOf(this.keys.partitionOf(event.productId())))
+				: IntStream.range(0, this.keys.partitions()).mapToObj(String::valueOf).toList();
+		Map<String, String> status = new HashMap<>(Map.of("state", "QUEUED", "envelope", json, "sequence",
+				String.valueOf(sequence), "attempts", "0", "partitions", String.join(",", partitions)));
+		partitions.forEach((partition) -> status.put("partition:" + partition + ":state", "QUEUED"));
+		redis().hset(this.keys.job(envelope.eventId()), status);
+		partitions.forEach((partition) -> redis().xadd(this.keys.jobStream(),
+				Map.of("event_id", envelope.eventId(), "envelope", json, "partition", partition)));
 		return envelope.eventId();
 	}
 
@@ -663,12 +747,12 @@ class WorkerIntegrationTests {
 		return redis().hgetall(this.keys.job(job));
 	}
 
-	private String fence() {
-		return this.keys.priceFence("recalculate_global_lock");
+	private static String fence(RedisKeys.Partition partition) {
+		return partition.priceFence("recalculate_global_lock");
 	}
 
-	private String fenceRejections() {
-		return this.keys.priceFenceRejections("recalculate_global_lock");
+	private static String fenceRejections(RedisKeys.Partition partition) {
+		return partition.priceFenceRejections("recalculate_global_lock");
 	}
 
 	private RedisClusterCommands<String, String> redis() {

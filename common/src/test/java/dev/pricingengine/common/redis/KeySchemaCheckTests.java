@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import static org.assertj.core.api.Assertions.assertThatNoException;
 
 /** Against a Redis server of the test's own. */
-class LegacyKeySchemaCheckTests {
+class KeySchemaCheckTests {
 
 	private static LocalRedisServer server;
 
@@ -43,16 +43,16 @@ class LegacyKeySchemaCheckTests {
 	@Test
 	void startsOnKeysOfTheTaggedSchema() {
 		RedisKeys keys = keys();
-		connection.connection().sync().sadd(keys.categories(), "C-1");
+		connection.connection().sync().sadd(keys.partition(0).categories(), "C-1");
 		connection.connection().sync().incr(keys.eventSequence());
-		assertThatNoException().isThrownBy(() -> new LegacyKeySchemaCheck(connection, keys).start());
+		assertThatNoException().isThrownBy(() -> new KeySchemaCheck(connection, keys).start());
 	}
 
 	@Test
 	void refusesToStartOnKeysNamedAsBeforeTheHashTags() {
 		RedisKeys keys = keys();
 		connection.connection().sync().sadd(keys.prefix() + "categories", "C-1");
-		assertThatIllegalStateException().isThrownBy(() -> new LegacyKeySchemaCheck(connection, keys).start())
+		assertThatIllegalStateException().isThrownBy(() -> new KeySchemaCheck(connection, keys).start())
 			.withMessageContaining(keys.prefix() + "categories")
 			.withMessageContaining("README");
 	}
