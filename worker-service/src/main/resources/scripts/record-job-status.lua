@@ -2,11 +2,13 @@
 -- job: sets the given fields for the partition ('partition:<n>:<field>') and, but for the ones
 -- aggregated, for the job (so the job shows the latest task's lock, token and worker; the envelope
 -- only for the job), stamps one of them with the Redis clock (ms) if asked, then aggregates the
--- partitions listed in the job's 'partitions' field (a status without one, written before
--- partitions, has only this one): state (once every partition is done: DEAD_LETTERED if one was,
+-- partitions listed in the job's 'partitions' field (a status without one — written before
+-- partitions, or recreated after it expired — gets the event scope's partitions the caller passes;
+-- a partition missing from the list is added): state (once every partition is done: DEAD_LETTERED if one was,
 -- else COALESCED if all were, else SUCCEEDED, and finished_at is stamped; until then RETRYING,
 -- RUNNING or QUEUED), processed and total (summed), attempts (the most), lock_expired (whether any
--- lapsed), skipped (joined) and coalesced (the partitions handed to their lock's holder).
+-- lapsed), skipped (joined) and coalesced (the partitions handed to their lock's holder); an
+-- aggregate with nothing to show is removed, and finished_at while a task is not done.
 -- Only an existing status is written to: one that expired (past pricing.listener.job-retention)
 -- stays gone instead of coming back as a partial hash without its envelope and without expiry.
 -- Writing to a hash keeps its expiry. Dead-lettering a task is recorded here too, so that a crash
@@ -16,7 +18,8 @@
 -- KEYS[1] job status hash, KEYS[2] dead-letter stream
 -- ARGV[1] partition, ARGV[2] field to stamp with the Redis clock ('' for none), ARGV[3] '' or, to
 -- dead-letter the task, the job's (event's) id, ARGV[4] dead-letter retention in ms (with ARGV[3]),
--- ARGV[5..] field, value, field, value... (to dead-letter: envelope, error and attempts among them)
+-- ARGV[5] the partitions of the event's scope, comma-separated ('' when unknown),
+-- ARGV[6..] field, value, field, value... (to dead-letter: envelope, error and attempts among them)
 -- Returns 1 when written, 0 when the status is gone.
 local deadLetter = ARGV[3] ~= ''
 if not deadLetter and redis.call('EXISTS', KEYS[1]) == 0 then
@@ -32,7 +35,7 @@ if ARGV[2] ~= '' then
   fields[2] = now
 end
 local given = {}
-for i = 5, #ARGV, 2 do
+for i = 6, #ARGV, 2 do
   fields[#fields + 1] = ARGV[i]
   fields[#fields + 1] = ARGV[i + 1]
   given[ARGV[i]] = ARGV[i + 1]
@@ -42,10 +45,17 @@ if deadLetter then
     given['error'], 'attempts', given['attempts'], 'partition', ARGV[1])
   fields[#fields + 1] = 'dead_letter'
   fields[#fields + 1] = entry
-  if not redis.call('HGET', KEYS[1], 'partitions') then
-    fields[#fields + 1] = 'partitions'
-    fields[#fields + 1] = ARGV[1]
-  end
+end
+local partitions = redis.call('HGET', KEYS[1], 'partitions')
+if not partitions then
+  partitions = (ARGV[5] ~= '') and ARGV[5] or ARGV[1]
+  fields[#fields + 1] = 'partitions'
+  fields[#fields + 1] = partitions
+end
+if not string.find(',' .. partitions .. ',', ',' .. ARGV[1] .. ',', 1, true) then
+  partitions = partitions .. ',' .. ARGV[1]
+  fields[#fields + 1] = 'partitions'
+  fields[#fields + 1] = partitions
 end
 local jobOnly = {envelope = true, partitions = true}
 local writes = {}
@@ -62,7 +72,6 @@ end
 if #writes > 0 then
   redis.call('HSET', KEYS[1], unpack(writes))
 end
-local partitions = redis.call('HGET', KEYS[1], 'partitions') or ARGV[1]
 local count, done, coalesced, dead, retrying, started = 0, 0, {}, false, false, false
 local processed, total, attempts, counted, totalled = 0, 0, 0, false, false
 local expired, skipped = nil, {}
@@ -105,32 +114,26 @@ elseif started then
 else
   state = 'QUEUED'
 end
-local job = {'state', state, 'attempts', attempts}
-if counted then
-  job[#job + 1] = 'processed'
-  job[#job + 1] = processed
+local job, absent = {'state', state, 'attempts', attempts}, {}
+local function aggregate(field, present, value)
+  if present then
+    job[#job + 1] = field
+    job[#job + 1] = value
+  else
+    absent[#absent + 1] = field
+  end
 end
-if totalled then
-  job[#job + 1] = 'total'
-  job[#job + 1] = total
-end
-if expired then
-  job[#job + 1] = 'lock_expired'
-  job[#job + 1] = expired
-end
-if #skipped > 0 then
-  job[#job + 1] = 'skipped'
-  job[#job + 1] = table.concat(skipped, ',')
-end
-if #coalesced > 0 then
-  job[#job + 1] = 'coalesced'
-  job[#job + 1] = table.concat(coalesced, ',')
-end
-if done == count and not redis.call('HGET', KEYS[1], 'finished_at') then
-  job[#job + 1] = 'finished_at'
-  job[#job + 1] = now
-end
+aggregate('processed', counted, processed)
+aggregate('total', totalled, total)
+aggregate('lock_expired', expired ~= nil, expired)
+aggregate('skipped', #skipped > 0, table.concat(skipped, ','))
+aggregate('coalesced', #coalesced > 0, table.concat(coalesced, ','))
+local finishedAt = redis.call('HGET', KEYS[1], 'finished_at')
+aggregate('finished_at', done == count, finishedAt or now)
 redis.call('HSET', KEYS[1], unpack(job))
+if #absent > 0 then
+  redis.call('HDEL', KEYS[1], unpack(absent))
+end
 if deadLetter then
   redis.call('PEXPIRE', KEYS[1], ARGV[4])
 end

@@ -15,7 +15,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -27,6 +29,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
+import dev.pricingengine.common.job.JobFields;
+import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.system.ChaosHistory.Fault;
 import dev.pricingengine.system.ChaosHistory.Imported;
 import dev.pricingengine.system.ChaosHistory.Outcome;
@@ -43,17 +47,19 @@ import static org.awaitility.Awaitility.await;
 /**
  * The chaos suite, checked the way Jepsen checks a system: the whole stack as real
  * processes ({@code scripts/run-local.sh} with two API replicas and
- * {@code RESTART=on-failure}) on a Redis of its own with AOF; a steady stream of market
- * events through both replicas, reads of hot prices, and a nemesis that injects faults on
- * a schedule drawn from a printed seed: the worker holding the lock killed mid-pass, a
- * listener killed, every listener stopped with events in flight and then killed, the lock
- * holder paused past its lease, Redis killed and restarted, transient failures (which
- * overlap the next fault), and a catalog import in the middle of a recalculation. The
- * suite keeps its own history of every operation and answer ({@link ChaosHistory}) and
- * judges the final state, the prices the replicas serve and the writes Redis executed
- * against it alone ({@link ChaosReport}, {@link RedisWriteLog}). {@code -Dchaos.rounds=N}
- * and {@code -Dchaos.seed=S} (scripts/chaos.sh) set the rounds and replay a schedule; CI
- * runs one round with a fresh seed.
+ * {@code RESTART=on-failure}, the pricing data in two partitions, so that both workers
+ * recalculate at once, each under its partition's lock) on a Redis of its own with AOF; a
+ * steady stream of market events through both replicas, reads of hot prices, and a
+ * nemesis that injects faults on a schedule drawn from a printed seed: the worker holding
+ * the lock killed mid-pass, a listener killed, every listener stopped with events in
+ * flight and then killed, the lock holder paused past its lease, Redis killed and
+ * restarted, transient failures (which overlap the next fault), and a catalog import in
+ * the middle of a recalculation. The suite keeps its own history of every operation and
+ * answer ({@link ChaosHistory}) and judges the final state, the prices the replicas serve
+ * and the writes Redis executed against it alone ({@link ChaosReport},
+ * {@link RedisWriteLog}). {@code -Dchaos.rounds=N} and {@code -Dchaos.seed=S}
+ * (scripts/chaos.sh) set the rounds and replay a schedule; CI runs one round with a fresh
+ * seed.
  */
 class ChaosIntegrationTests {
 
@@ -63,8 +69,11 @@ class ChaosIntegrationTests {
 
 	private static final int EVENTS_PER_SECOND = 10;
 
-	/** Products of the suite's catalog: a full recalculation takes a while. */
-	private static final int PRODUCTS = 100_000;
+	/**
+	 * Products of the suite's catalog: a full recalculation of a partition takes a while
+	 * (long enough for a catalog import to land in it).
+	 */
+	private static final int PRODUCTS = 200_000;
 
 	/** Products read through both replicas during the run (their in-memory tier). */
 	private static final int HOT_PRODUCTS = 200;
@@ -74,11 +83,20 @@ class ChaosIntegrationTests {
 
 	private static final String LOCK_LEASE = "3s";
 
-	private static final String LOCK = "pricing:{p0}:recalculate_global_lock";
+	/**
+	 * Partitions of the pricing data: each has its lock, fence and tasks, so the two
+	 * workers recalculate side by side.
+	 */
+	private static final int PARTITIONS = 2;
 
-	private static final String FENCE = LOCK + ":price-fence";
+	private static final RedisKeys KEYS = new RedisKeys("pricing:", "market_events", PARTITIONS);
 
-	private static final String COALESCED = "pricing:{intake}:coalesced-events";
+	private static final String LOCK_NAME = "recalculate_global_lock";
+
+	/** The partition whose task the faults aimed at a lock holder catch early. */
+	private static final RedisKeys.Partition CAUGHT = KEYS.partition(0);
+
+	private static final String FENCE = CAUGHT.priceFence(LOCK_NAME);
 
 	private static final Pattern SEQUENCE = Pattern.compile("\"sequence\":(\\d+)");
 
@@ -115,16 +133,16 @@ class ChaosIntegrationTests {
 		// another holder): the paused worker's commands in flight are answered when it
 		// resumes, it goes on with its pass, and its next write meets the fence (with the
 		// default 2 s, it would fail on a timeout first: also safe, but not the fence).
-		Map<String, String> environment = new HashMap<>(
-				Map.of("RESTART", "on-failure", "APIS", "2", "PRICING_WORKER_LOCK_LEASE", LOCK_LEASE,
-						"SPRING_DATA_REDIS_TIMEOUT", "10s", "PRICING_CATALOG_DEMO_SIZE", "0"));
+		Map<String, String> environment = new HashMap<>(Map.of("RESTART", "on-failure", "APIS", "2",
+				"PRICING_WORKER_LOCK_LEASE", LOCK_LEASE, "SPRING_DATA_REDIS_TIMEOUT", "10s",
+				"PRICING_CATALOG_DEMO_SIZE", "0", "PRICING_PARTITIONS", String.valueOf(PARTITIONS)));
 		for (String service : List.of("api-2", "listener-1", "listener-2", "worker-1", "worker-2")) {
 			ChaosProxy proxy = new ChaosProxy(redis.port());
 			this.proxies.put(service, proxy);
 			environment.put("REDIS_URL_" + service.toUpperCase(Locale.ROOT).replace('-', '_'),
 					"redis://127.0.0.1:" + proxy.port());
 		}
-		ChaosReport report = new ChaosReport(SEED, ROUNDS, this.history, this.catalog);
+		ChaosReport report = new ChaosReport(SEED, ROUNDS, this.history, this.catalog, KEYS);
 		try (redis;
 				RedisWriteLog writes = new RedisWriteLog(redis.port());
 				LocalStack stack = LocalStack.start(runDir, redis.port(), environment);
@@ -330,10 +348,10 @@ class ChaosIntegrationTests {
 		await("the killed holder's job is taken over and done").atMost(Duration.ofMinutes(3))
 			.pollInterval(Duration.ofMillis(250))
 			.until(() -> isFinished(redis.hget(job, "state")));
-		Map<String, String> status = redis.hgetall(job);
+		Map<String, String> status = task(redis.hgetall(job), CAUGHT.index());
 		if (!holding.status().get("worker").equals(status.get("worker"))
 				&& !"DEAD_LETTERED".equals(status.get("state"))) {
-			fault.exercised = "job taken over by " + status.get("worker") + ", " + status.get("state");
+			fault.exercised = "task taken over by " + status.get("worker") + ", " + status.get("state");
 		}
 		awaitReplacement(stack, "worker-service", List.of(holding.worker()), replicas, fault);
 	}
@@ -507,38 +525,59 @@ class ChaosIntegrationTests {
 	 * Leaves the stream quiet: the caller resumes it.
 	 */
 	private Holding catchEarlyInAFullPass(LocalStack stack, RedisCommands<String, String> redis) {
+		List<String> misses = new ArrayList<>();
 		for (int attempt = 0; attempt < 5; attempt++) {
 			this.quiet.set(true);
 			// a fault may leave a whole pass to finish: slower on a loaded machine
 			await("the lock is free").atMost(Duration.ofMinutes(3))
 				.pollInterval(Duration.ofMillis(100))
-				.until(() -> redis.exists(LOCK) == 0 && redis.hlen(COALESCED) == 0);
+				.until(() -> idle(redis));
 			Published recalculation = publish(stack, stack.apiPort, ChaosEvent.RECALCULATE);
 			if (recalculation.outcome() != Outcome.OK) {
+				misses.add("publish answered " + recalculation.outcome());
 				continue;
 			}
-			String job = "pricing:{intake}:job:" + recalculation.eventId();
+			String job = KEYS.job(recalculation.eventId());
 			Optional<Map<String, String>> status = awaitEarlyInItsPass(redis, job);
 			Optional<ProcessHandle> worker = status.flatMap((s) -> processOf(s.get("worker")));
 			if (worker.isPresent()) {
 				return new Holding(job, status.get(), worker.get());
 			}
+			misses.add(status.map((s) -> "no process for worker " + s.get("worker"))
+				.orElse("not caught early in its pass: " + task(redis.hgetall(job), CAUGHT.index())));
 		}
 		this.quiet.set(false);
-		throw new IllegalStateException("Could not catch a worker early in a full recalculation");
+		throw new IllegalStateException("Could not catch a worker early in a full recalculation: " + misses);
 	}
 
-	/** The job's status once it runs under the lock with most of its pass ahead. */
+	/** The fields of a job's task for one partition, without their prefix. */
+	private static Map<String, String> task(Map<String, String> status, int partition) {
+		String prefix = JobFields.partition(partition, "");
+		Map<String, String> task = new HashMap<>();
+		status.forEach((field, value) -> {
+			if (field.startsWith(prefix)) {
+				task.put(field.substring(prefix.length()), value);
+			}
+		});
+		return task;
+	}
+
+	/**
+	 * Waits until a worker holds the lock of the caught partition for the job's task
+	 * there with most of its pass ahead.
+	 * @return the task's fields
+	 */
 	private static Optional<Map<String, String>> awaitEarlyInItsPass(RedisCommands<String, String> redis, String job) {
 		long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
 		while (System.nanoTime() < deadline) {
-			Map<String, String> status = redis.hgetall(job);
+			Map<String, String> status = task(redis.hgetall(job), CAUGHT.index());
 			String state = status.getOrDefault("state", "");
 			if (state.equals("SUCCEEDED") || state.equals("COALESCED") || state.equals("DEAD_LETTERED")) {
 				return Optional.empty();
 			}
+			// no progress reported yet (the first comes after 200 ms) or less than half
 			if (status.containsKey("fencing_token") && !status.containsKey("unlocked_at")
-					&& status.containsKey("processed") && Long.parseLong(status.get("processed")) < PRODUCTS / 2) {
+					&& Long.parseLong(status.getOrDefault("processed", "0")) < PRODUCTS / PARTITIONS / 2) {
 				return Optional.of(status);
 			}
 			sleep(Duration.ofMillis(20));
@@ -594,26 +633,33 @@ class ChaosIntegrationTests {
 				Imported imported = importProducts(stack, products, generation);
 				await("the pass and every other writer are done").atMost(Duration.ofMinutes(2))
 					.pollInterval(Duration.ofMillis(250))
-					.until(() -> isFinished(redis.hget(holding.job(), "state")) && redis.exists(LOCK) == 0
-							&& redis.hlen(COALESCED) == 0);
-				String unlockedAt = redis.hget(holding.job(), "unlocked_at");
-				if (imported.outcome() != Outcome.OK || unlockedAt == null
-						|| imported.completed() >= Long.parseLong(unlockedAt)) {
+					.until(() -> isFinished(redis.hget(holding.job(), "state")) && idle(redis));
+				// sent early in the caught partition's pass: it must have landed before
+				// the last partition's pass ended
+				Map<String, String> status = redis.hgetall(holding.job());
+				OptionalLong unlockedAt = IntStream.range(0, PARTITIONS)
+					.mapToObj((partition) -> status.get(JobFields.partition(partition, "unlocked_at")))
+					.filter(Objects::nonNull)
+					.mapToLong(Long::parseLong)
+					.max();
+				if (imported.outcome() != Outcome.OK || unlockedAt.isEmpty()
+						|| imported.completed() >= unlockedAt.getAsLong()) {
 					continue;
 				}
-				Map<String, String> market = redis.hgetall("pricing:{p0}:market");
+				List<Map<String, String>> markets = markets(redis);
 				for (int i : products) {
-					String stored = redis.get("pricing:{p0}:price:" + ChaosCatalog.id(i));
-					BigDecimal expected = ChaosReport.rule(i, ChaosCatalog.inputs(i, generation), market);
+					String stored = redis.get(KEYS.price(ChaosCatalog.id(i)));
+					BigDecimal expected = ChaosReport.rule(i, ChaosCatalog.inputs(i, generation),
+							markets.get(KEYS.partitionOf(ChaosCatalog.id(i))));
 					if (stored != null
 							&& new BigDecimal(stored.substring(0, stored.indexOf('|'))).compareTo(expected) != 0) {
 						report.pricesWrongAfterImports.add(ChaosCatalog.id(i) + ": stored " + stored + ", rule over "
 								+ "generation " + generation + " " + expected);
 					}
 				}
-				fault.exercised = "import generation " + generation + " applied within the pass of token "
-						+ holding.status().get("fencing_token") + " (attempt " + attempt + "); its " + products.size()
-						+ " prices checked once every writer was done";
+				fault.exercised = "import generation " + generation + " applied within the job's passes (partition "
+						+ CAUGHT.index() + "'s under token " + holding.status().get("fencing_token") + ", attempt "
+						+ attempt + "); its " + products.size() + " prices checked once every writer was done";
 			}
 		}
 		finally {
@@ -675,9 +721,8 @@ class ChaosIntegrationTests {
 		}
 		await("replayed jobs are applied and the queue drains").atMost(Duration.ofMinutes(3))
 			.pollInterval(Duration.ofSeconds(1))
-			.until(() -> deadLettered.stream().allMatch((p) -> isApplied(redis.hget(job(p), "state")))
-					&& redis.hlen(COALESCED) == 0 && redis.xpending("pricing:{intake}:jobs", "workers").getCount() == 0
-					&& redis.exists(LOCK) == 0);
+			.until(() -> deadLettered.stream().allMatch((p) -> isApplied(redis.hget(job(p), "state"))) && idle(redis)
+					&& redis.xpending(KEYS.jobStream(), "workers").getCount() == 0);
 		report.deadLetteredAndReplayed = deadLettered.size();
 		for (Published event : accepted) {
 			if ("true".equals(redis.hget(job(event), "lock_expired"))) {
@@ -694,7 +739,7 @@ class ChaosIntegrationTests {
 	private void check(LocalStack stack, StatefulRedisConnection<String, String> connection, RedisWriteLog writes,
 			ChaosReport report) throws Exception {
 		RedisCommands<String, String> redis = connection.sync();
-		report.marketState(redis.hgetall("pricing:{p0}:market"));
+		report.marketState(markets(redis));
 		report.catalogAndPrices(connection);
 		Set<String> served = new HashSet<>(this.hot);
 		served.addAll(report.droppedByImports);
@@ -726,8 +771,27 @@ class ChaosIntegrationTests {
 		}
 	}
 
+	/** Whether no partition's lock is held and no coalesced event waits. */
+	private static boolean idle(RedisCommands<String, String> redis) {
+		return IntStream.range(0, PARTITIONS)
+			.allMatch((partition) -> redis.exists(KEYS.partition(partition).recalculationLock(LOCK_NAME)) == 0
+					&& redis.hlen(KEYS.coalescedEvents(partition)) == 0);
+	}
+
+	/** Each partition's copy of the market state. */
+	private static List<Map<String, String>> markets(RedisCommands<String, String> redis) {
+		return IntStream.range(0, PARTITIONS)
+			.mapToObj((partition) -> redis.hgetall(KEYS.partition(partition).market()))
+			.toList();
+	}
+
+	/** Price writes the fences refused, over every partition. */
 	private static long fenceRejections(RedisCommands<String, String> redis) {
-		return Long.parseLong(Optional.ofNullable(redis.get(FENCE + ":rejected")).orElse("0"));
+		return IntStream.range(0, PARTITIONS)
+			.mapToLong((partition) -> Long
+				.parseLong(Optional.ofNullable(redis.get(KEYS.partition(partition).priceFenceRejections(LOCK_NAME)))
+					.orElse("0")))
+			.sum();
 	}
 
 	/** Applied by its own pass, or by the lock holder's it was handed to. */
@@ -740,7 +804,7 @@ class ChaosIntegrationTests {
 	}
 
 	private static String job(Published event) {
-		return "pricing:{intake}:job:" + event.eventId();
+		return KEYS.job(event.eventId());
 	}
 
 	/** The process of a consumer named {@code host-pid[-n]}, if it is alive. */

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
+import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.system.ChaosHistory.Fault;
 import dev.pricingengine.system.ChaosHistory.Outcome;
 import dev.pricingengine.system.ChaosHistory.Published;
@@ -102,12 +103,18 @@ final class ChaosReport {
 
 	long fenceRejections;
 
-	/** The values the checks found, which the prices are then computed from. */
-	private Map<String, String> market = Map.of();
+	/**
+	 * Each partition's copy of the market state, as the checks found it, which the prices
+	 * of the partition are then computed from.
+	 */
+	private List<Map<String, String>> markets = List.of();
+
+	private final RedisKeys keys;
 
 	private final Map<String, BigDecimal> expectedPrices = new HashMap<>();
 
-	ChaosReport(long seed, int rounds, ChaosHistory history, ChaosCatalog catalog) {
+	ChaosReport(long seed, int rounds, ChaosHistory history, ChaosCatalog catalog, RedisKeys keys) {
+		this.keys = keys;
 		this.seed = seed;
 		this.rounds = rounds;
 		this.history = history;
@@ -130,21 +137,35 @@ final class ChaosReport {
 		return allowed;
 	}
 
-	/** Checks the market state against the history. */
-	void marketState(Map<String, String> market) {
-		this.market = market;
+	/** Checks each partition's copy of the market state against the history. */
+	void marketState(List<Map<String, String>> markets) {
+		this.markets = markets;
+		for (int partition = 0; partition < markets.size(); partition++) {
+			marketState(partition, markets.get(partition));
+		}
+	}
+
+	/**
+	 * Checks one partition's copy: the global and category factors (every partition's
+	 * task applies them) and its own products' factors (only their partition's task
+	 * does).
+	 */
+	private void marketState(int partition, Map<String, String> market) {
 		Set<String> targets = new HashSet<>(List.of("global"));
 		for (int c = 1; c <= ChaosCatalog.CATEGORIES; c++) {
 			targets.add("category:C-" + c);
 		}
 		for (int i = 0; i < ChaosEvent.EVENT_PRODUCTS; i++) {
-			targets.add("product:" + ChaosCatalog.id(i));
+			if (this.keys.partitionOf(ChaosCatalog.id(i)) == partition) {
+				targets.add("product:" + ChaosCatalog.id(i));
+			}
 		}
 		for (String target : targets) {
 			String found = market.get(target);
 			Set<String> allowed = allowedValues(target, null);
 			if (!allowed.contains(found) && !(found != null && allowedAsDecimal(allowed, found))) {
-				this.stateWrong.add(target + " = " + found + ", history allows " + allowed);
+				this.stateWrong
+					.add(target + " = " + found + " in partition " + partition + ", history allows " + allowed);
 			}
 		}
 	}
@@ -169,10 +190,11 @@ final class ChaosReport {
 			List<RedisFuture<String>> prices = new ArrayList<>();
 			for (int i = first; i < last; i++) {
 				String id = ChaosCatalog.id(i);
-				products.add(async.hmget("pricing:{p0}:product:" + id, "category", "base_price", "floor_price",
-						"ceiling_price"));
-				entries.add(async.hget("pricing:{p0}:category:" + ChaosCatalog.category(i), id));
-				prices.add(async.get("pricing:{p0}:price:" + id));
+				RedisKeys.Partition partition = this.keys.partitionFor(id);
+				products
+					.add(async.hmget(partition.product(id), "category", "base_price", "floor_price", "ceiling_price"));
+				entries.add(async.hget(partition.category(ChaosCatalog.category(i)), id));
+				prices.add(async.get(partition.price(id)));
 			}
 			for (int i = first; i < last; i++) {
 				List<String> product = await(products.get(i - first)).stream()
@@ -207,7 +229,8 @@ final class ChaosReport {
 					+ this.catalog.allowed(index));
 			return;
 		}
-		BigDecimal expected = rule(index, new BigDecimal[] { base, floor, ceiling }, this.market);
+		BigDecimal expected = rule(index, new BigDecimal[] { base, floor, ceiling },
+				this.markets.get(this.keys.partitionOf(id)));
 		this.expectedPrices.put(id, expected);
 		this.pricesChecked++;
 		if (stored == null && this.catalog.allowed(index).stream().anyMatch((generation) -> generation > 0)) {

@@ -100,7 +100,8 @@ class KubernetesManifestsTests {
 		Map<String, Object> config = map(at(resource(resources, "ConfigMap", "pricing-config"), "data"));
 		assertThat(config).doesNotContainKey("REDIS_URL")
 			.containsEntry("SPRING_DATA_REDIS_CLUSTER_NODES", "redis-cluster:6379")
-			.containsEntry("PRICING_EVENTS_MIN_REPLICAS", "1");
+			.containsEntry("PRICING_EVENTS_MIN_REPLICAS", "1")
+			.containsEntry("PRICING_PARTITIONS", "12");
 		Map<String, Object> trigger = scalesWorkersOnTheJobStreamsLag(resources, "redis-cluster-streams");
 		assertThat(map(trigger.get("metadata"))).containsEntry("addresses", "redis-cluster:6379");
 	}

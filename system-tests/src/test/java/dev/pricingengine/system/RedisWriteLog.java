@@ -6,7 +6,9 @@ import java.io.InputStreamReader;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -24,7 +26,8 @@ final class RedisWriteLog implements AutoCloseable {
 
 	private final int port;
 
-	private final List<Long> tokens = new CopyOnWriteArrayList<>();
+	/** The tokens of the writes seen, by the hash tag (partition) of their keys. */
+	private final List<Map.Entry<String, Long>> tokens = new CopyOnWriteArrayList<>();
 
 	private final Thread reader;
 
@@ -49,7 +52,8 @@ final class RedisWriteLog implements AutoCloseable {
 				for (String line = lines.readLine(); line != null && this.running; line = lines.readLine()) {
 					int mset = line.indexOf(SCRIPT_MSET);
 					if (mset >= 0) {
-						this.tokens.add(firstToken(line, mset + SCRIPT_MSET.length()));
+						int arguments = mset + SCRIPT_MSET.length();
+						this.tokens.add(Map.entry(tag(line, arguments), firstToken(line, arguments)));
 					}
 				}
 			}
@@ -58,6 +62,12 @@ final class RedisWriteLog implements AutoCloseable {
 			}
 			pause();
 		}
+	}
+
+	/** The hash tag of the first key of {@code "MSET" "key" …}: its partition. */
+	private static String tag(String line, int arguments) {
+		int open = line.indexOf('{', arguments);
+		return line.substring(open, line.indexOf('}', open) + 1);
 	}
 
 	/** The token of the first price of {@code "MSET" "key" "price|base|at|token" …}. */
@@ -84,16 +94,18 @@ final class RedisWriteLog implements AutoCloseable {
 	}
 
 	/**
-	 * Writes accepted after a write with a newer token: each as "token t after token u".
+	 * Writes accepted after a write with a newer token of the same partition's lock: each
+	 * as "token t after token u in {p<n>}".
 	 */
 	List<String> staleWrites() {
 		List<String> stale = new ArrayList<>();
-		long newest = 0;
-		for (long token : this.tokens) {
-			if (token < newest) {
-				stale.add("token " + token + " written after token " + newest);
+		Map<String, Long> newest = new HashMap<>();
+		for (Map.Entry<String, Long> write : this.tokens) {
+			long before = newest.getOrDefault(write.getKey(), 0L);
+			if (write.getValue() < before) {
+				stale.add("token " + write.getValue() + " written after token " + before + " in " + write.getKey());
 			}
-			newest = Math.max(newest, token);
+			newest.put(write.getKey(), Math.max(before, write.getValue()));
 		}
 		return stale;
 	}

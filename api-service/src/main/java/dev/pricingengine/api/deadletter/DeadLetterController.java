@@ -115,7 +115,8 @@ class DeadLetterController {
 		return REPLAY
 			.<String>run(this.redisConnection.connection().reactive(), ScriptOutputType.VALUE, scriptKeys,
 					deadLetter.getId(), jobId, String.valueOf(envelope.sequence()),
-					String.valueOf(this.deadLetters.retention().toMillis()))
+					String.valueOf(this.deadLetters.retention().toMillis()),
+					this.keys.partitionsOf(envelope.event().productId()))
 			.next()
 			.switchIfEmpty(Mono.error(() -> notDeadLettered(jobId)))
 			.map((entry) -> ResponseEntity.accepted()
@@ -170,8 +171,10 @@ class DeadLetterController {
 		catch (IllegalArgumentException ex) {
 			event = null; // a malformed job is listed with its error
 		}
+		String partition = body.get("partition");
 		return new DeadLetter(entry.getId(), body.get("event_id"), event, body.get("error"),
-				Integer.valueOf(body.getOrDefault("attempts", "0")));
+				Integer.valueOf(body.getOrDefault("attempts", "0")),
+				(partition != null && partition.matches("\\d{1,4}")) ? Integer.valueOf(partition) : null);
 	}
 
 	/**
@@ -182,8 +185,10 @@ class DeadLetterController {
 	 * @param event the event, if it could be decoded
 	 * @param error why it failed
 	 * @param attempts attempts made
+	 * @param partition the partition of the job's task that failed (a job has a task per
+	 * partition of its event's scope), or null for an entry that is no job's
 	 */
-	record DeadLetter(String entryId, String jobId, MarketEvent event, String error, int attempts) {
+	record DeadLetter(String entryId, String jobId, MarketEvent event, String error, int attempts, Integer partition) {
 
 	}
 

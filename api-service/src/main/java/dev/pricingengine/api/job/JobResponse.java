@@ -15,9 +15,11 @@ import dev.pricingengine.common.job.JobState;
 /**
  * A job's status. Fields a job has not reached yet are null; times come from the Redis
  * clock. A job has a task for each partition of its event's scope; the job's fields
- * aggregate them (processed and total summed, {@code SUCCEEDED} once every task has
- * succeeded or was coalesced), its lock, token and worker are the latest task's, and
- * {@code partitions} lists each task.
+ * aggregate them (processed and total summed; once every task is done: {@code SUCCEEDED},
+ * or {@code COALESCED} if every task was handed to the holder of its partition's lock, or
+ * {@code DEAD_LETTERED} if one was dead-lettered; until then {@code RUNNING},
+ * {@code RETRYING} or {@code QUEUED}), its lock, token and worker are the latest task's,
+ * and {@code partitions} lists each task.
  *
  * @param jobId the job (and event) id
  * @param state where the job is
@@ -74,7 +76,10 @@ record JobResponse(String jobId, JobState state, MarketEvent event, Long sequenc
 	/** Partition numbers from a comma-separated list. */
 	private static List<Integer> partitions(String list) {
 		return (list == null || list.isEmpty()) ? List.of()
-				: Arrays.stream(list.split(",")).map(Integer::valueOf).toList();
+				: Arrays.stream(list.split(","))
+					.filter((each) -> each.matches("\\d{1,4}"))
+					.map(Integer::valueOf)
+					.toList();
 	}
 
 	private static String required(Map<String, String> hash, String field) {

@@ -19,7 +19,7 @@ import org.springframework.context.SmartLifecycle;
  * start on a new data set records the number, and a service configured with another one
  * refuses to start, since it would look for products in the wrong partitions. A data set
  * created before partitions were recorded (it has an event sequence or a catalog but no
- * record) has one.</li>
+ * record) has one; a partitioned one whose record is gone is refused.</li>
  * </ul>
  * Runs once the shared connection is open, in its lifecycle phase.
  */
@@ -61,6 +61,12 @@ public class KeySchemaCheck implements SmartLifecycle {
 		String configured = String.valueOf(this.keys.partitions());
 		String recorded = redis.get(this.keys.partitionCount());
 		if (recorded == null) {
+			if (redis.exists(
+					new RedisKeys(this.keys.prefix(), this.keys.eventsChannel(), 2).partition(1).categories()) > 0) {
+				throw new IllegalStateException("The pricing data under " + this.keys.prefix()
+						+ " is partitioned, but the record of its number of partitions (" + this.keys.partitionCount()
+						+ ") is gone: set it again to the number the data set was created with");
+			}
 			boolean createdBefore = redis.exists(this.keys.eventSequence()) > 0
 					|| redis.exists(this.keys.partition(0).categories()) > 0;
 			recorded = createdBefore ? "1" : configured;

@@ -1,6 +1,7 @@
 package dev.pricingengine.common.redis;
 
 import java.nio.charset.StandardCharsets;
+import java.util.StringJoiner;
 import java.util.zip.CRC32;
 
 import org.springframework.util.Assert;
@@ -88,6 +89,25 @@ public final class RedisKeys {
 	 */
 	public Partition partition(int index) {
 		return this.partitions[index];
+	}
+
+	/**
+	 * The partitions an event's scope covers, comma-separated (as job statuses and the
+	 * scripts list them): a product's own for an event about one product (a base price, a
+	 * product's demand factor), else every partition (a category's products are spread
+	 * over all of them).
+	 * @param productId the product the event is about, or {@code null}
+	 * @return the partitions
+	 */
+	public String partitionsOf(String productId) {
+		if (productId != null) {
+			return String.valueOf(partitionOf(productId));
+		}
+		StringJoiner all = new StringJoiner(",");
+		for (int i = 0; i < this.partitions.length; i++) {
+			all.add(String.valueOf(i));
+		}
+		return all.toString();
 	}
 
 	/** The keys of the partition a product belongs to. */

@@ -7,8 +7,6 @@ import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 
 import dev.pricingengine.common.event.EnvelopeCodec;
 import dev.pricingengine.common.event.EventEnvelope;
@@ -186,7 +184,8 @@ class EventBridge implements SmartLifecycle {
 						EnvelopeCodec.encode(forwarded), eventId, String.valueOf(envelope.sequence()),
 						String.valueOf(this.properties.dedupeTtl().toMillis()),
 						String.valueOf(this.properties.jobRetention().toMillis()),
-						Objects.requireNonNullElse(MessageTracing.traceId(received), ""), partitions(envelope))
+						Objects.requireNonNullElse(MessageTracing.traceId(received), ""),
+						this.keys.partitionsOf(envelope.event().productId()))
 				.next()
 				.map(Optional::of)
 				.defaultIfEmpty(Optional.empty())
@@ -211,19 +210,6 @@ class EventBridge implements SmartLifecycle {
 					logger.error("Could not bridge event {}: {}", eventId, ex.getMessage());
 				}));
 		}
-	}
-
-	/**
-	 * The partitions an event's scope covers, comma-separated, each of which gets a task:
-	 * a product's own (a base price, a product's demand factor), else every partition (a
-	 * category's products are spread over all of them).
-	 */
-	private String partitions(EventEnvelope envelope) {
-		String productId = envelope.event().productId();
-		if (productId != null) {
-			return String.valueOf(this.keys.partitionOf(productId));
-		}
-		return IntStream.range(0, this.keys.partitions()).mapToObj(String::valueOf).collect(Collectors.joining(","));
 	}
 
 	/**

@@ -36,13 +36,13 @@ class JobMetrics {
 			WorkerProperties properties) {
 		this.meters = meters;
 		this.retries = Counter.builder("pricing.worker.job.retries")
-			.description("Attempts of jobs after their first")
+			.description("Attempts of job tasks (one per partition of a job) after their first")
 			.register(meters);
 		this.lockHeld = Timer.builder("pricing.worker.lock.held")
-			.description("How long the recalculation lock was held by this worker")
+			.description("How long a partition's recalculation lock was held by this worker")
 			.register(meters);
 		this.queueWait = Timer.builder("pricing.worker.job.queue.wait")
-			.description("Time from a job's entry on the stream to a worker starting it (Redis clock)")
+			.description("Time from a job task's entry on the stream to a worker starting it (Redis clock)")
 			.register(meters);
 		groupGauge("pricing.worker.stream.lag", "Job stream entries not yet delivered to the consumer group", "lag",
 				redisConnection, keys, properties);
@@ -52,7 +52,7 @@ class JobMetrics {
 
 	void finished(JobState outcome) {
 		Counter.builder("pricing.worker.jobs")
-			.description("Jobs finished, by outcome")
+			.description("Job tasks (one per partition of a job) finished, by outcome")
 			.tag("outcome", outcome.name().toLowerCase())
 			.register(this.meters)
 			.increment();
@@ -64,7 +64,7 @@ class JobMetrics {
 
 	void deadLettered(String reason) {
 		Counter.builder("pricing.worker.dead.letters")
-			.description("Jobs put on the dead-letter stream, by reason")
+			.description("Job tasks put on the dead-letter stream, by reason")
 			.tag("reason", reason)
 			.register(this.meters)
 			.increment();
@@ -72,7 +72,7 @@ class JobMetrics {
 
 	void lockAttempt(Duration took, boolean acquired) {
 		Timer.builder("pricing.worker.lock.acquire")
-			.description("Attempts to take the recalculation lock (without waiting), by result")
+			.description("Attempts to take a partition's recalculation lock (without waiting), by result")
 			.tag("acquired", String.valueOf(acquired))
 			.register(this.meters)
 			.record(took);

@@ -198,16 +198,16 @@ class JobProcessor {
 	 * Whether the job's status already records an outcome of this stream entry for its
 	 * partition: its worker recorded it and died before acknowledging the entry, which
 	 * was then taken over (or redelivered to a group Redis recreated). A status written
-	 * before partitions has only the job's fields.
+	 * before partitions has only the job's fields, each read where the task's is absent.
 	 */
 	private boolean hasOutcome(String eventId, String entryId, int partition) {
 		List<KeyValue<String, String>> status = this.redisConnection.connection()
 			.sync()
 			.hmget(this.keys.job(eventId), JobFields.partition(partition, JobFields.STATE),
 					JobFields.partition(partition, JobFields.STREAM_ENTRY), JobFields.STATE, JobFields.STREAM_ENTRY);
-		int fields = status.get(0).hasValue() ? 0 : 2;
-		return entryId.equals(status.get(fields + 1).getValueOrElse(null))
-				&& FINISHED.contains(status.get(fields).getValueOrElse(""));
+		String state = status.get(0).getValueOrElse(status.get(2).getValueOrElse(""));
+		String entry = status.get(1).getValueOrElse(status.get(3).getValueOrElse(null));
+		return entryId.equals(entry) && FINISHED.contains(state);
 	}
 
 	/** One attempt at a job's task, in a span of its own. */
@@ -241,10 +241,9 @@ class JobProcessor {
 	}
 
 	private void run(EventEnvelope envelope, int partition, String worker, int attempt) {
-		String job = this.keys.job(envelope.eventId());
 		String lockName = this.partitions[partition].recalculationLock(this.lockName);
 		RedisClusterCommands<String, String> redis = this.redisConnection.connection().sync();
-		record(redis, job, partition, JobFields.STARTED_AT, JobFields.STATE,
+		record(redis, envelope, partition, JobFields.STARTED_AT, JobFields.STATE,
 				(attempt == 1) ? JobState.RUNNING.name() : JobState.RETRYING.name(), JobFields.ATTEMPTS,
 				String.valueOf(attempt), JobFields.WORKER, worker, JobFields.LOCK, lockName);
 		this.marketData.run();
@@ -263,13 +262,13 @@ class JobProcessor {
 		List<String> skipped;
 		boolean released;
 		try (Scope scope = lockSpan.makeCurrent()) {
-			record(redis, job, partition, JobFields.LOCKED_AT, JobFields.STATE, JobState.RUNNING.name(),
+			record(redis, envelope, partition, JobFields.LOCKED_AT, JobFields.STATE, JobState.RUNNING.name(),
 					JobFields.FENCING_TOKEN, String.valueOf(token));
-			result = this.recalculator.apply(partition, envelope, token,
-					(processed) -> record(redis, job, partition, null, JobFields.PROCESSED, String.valueOf(processed)));
+			result = this.recalculator.apply(partition, envelope, token, (processed) -> record(redis, envelope,
+					partition, null, JobFields.PROCESSED, String.valueOf(processed)));
 			skipped = new ArrayList<>(result.skipped());
 			skipped.addAll(drainCoalesced(redis, partition, token));
-			record(redis, job, partition, JobFields.UNLOCKED_AT);
+			record(redis, envelope, partition, JobFields.UNLOCKED_AT);
 		}
 		finally {
 			released = release(lock, lockedAt);
@@ -281,7 +280,7 @@ class JobProcessor {
 		if (!skipped.isEmpty()) {
 			fields.addAll(List.of(JobFields.SKIPPED, describeSkipped(skipped)));
 		}
-		record(redis, job, partition, JobFields.FINISHED_AT, fields.toArray(String[]::new));
+		record(redis, envelope, partition, JobFields.FINISHED_AT, fields.toArray(String[]::new));
 		this.metrics.finished(JobState.SUCCEEDED);
 	}
 
@@ -293,25 +292,29 @@ class JobProcessor {
 	 * @param stamp field to set to the Redis clock, or {@code null}
 	 * @param fieldsAndValues field, value, field, value...
 	 */
-	private void record(RedisClusterCommands<String, String> redis, String job, int partition, String stamp,
+	private void record(RedisClusterCommands<String, String> redis, EventEnvelope envelope, int partition, String stamp,
 			String... fieldsAndValues) {
-		recordStatus(redis, job, String.valueOf(partition), stamp, null, fieldsAndValues);
+		recordStatus(redis, envelope.eventId(), this.keys.partitionsOf(envelope.event().productId()),
+				String.valueOf(partition), stamp, false, fieldsAndValues);
 	}
 
 	/**
 	 * Calls {@code record-job-status.lua}.
-	 * @param deadLetteredEventId the event id when the task is dead-lettered, else
-	 * {@code null}
+	 * @param eventId the job's (event's) id
+	 * @param scope the partitions of the event's scope ('' when unknown)
+	 * @param deadLetter whether the task is dead-lettered
 	 */
-	private void recordStatus(RedisClusterCommands<String, String> redis, String job, String partition, String stamp,
-			String deadLetteredEventId, String... fieldsAndValues) {
-		String[] args = new String[fieldsAndValues.length + 4];
+	private void recordStatus(RedisClusterCommands<String, String> redis, String eventId, String scope,
+			String partition, String stamp, boolean deadLetter, String... fieldsAndValues) {
+		String[] args = new String[fieldsAndValues.length + 5];
 		args[0] = partition;
 		args[1] = (stamp != null) ? stamp : "";
-		args[2] = (deadLetteredEventId != null) ? deadLetteredEventId : "";
+		args[2] = deadLetter ? eventId : "";
 		args[3] = String.valueOf(this.deadLetterRetention.toMillis());
-		System.arraycopy(fieldsAndValues, 0, args, 4, fieldsAndValues.length);
-		RECORD_STATUS.call(redis, ScriptOutputType.INTEGER, new String[] { job, this.keys.deadLetters() }, args);
+		args[4] = scope;
+		System.arraycopy(fieldsAndValues, 0, args, 5, fieldsAndValues.length);
+		RECORD_STATUS.call(redis, ScriptOutputType.INTEGER,
+				new String[] { this.keys.job(eventId), this.keys.deadLetters() }, args);
 	}
 
 	/** The skipped records' names for the job status, the first few of them. */
@@ -328,8 +331,7 @@ class JobProcessor {
 	 */
 	private void coalesce(RedisClusterCommands<String, String> redis, int partition, EventEnvelope envelope) {
 		redis.hset(this.keys.coalescedEvents(partition), envelope.eventId(), EnvelopeCodec.encode(envelope));
-		record(redis, this.keys.job(envelope.eventId()), partition, JobFields.FINISHED_AT, JobFields.STATE,
-				JobState.COALESCED.name());
+		record(redis, envelope, partition, JobFields.FINISHED_AT, JobFields.STATE, JobState.COALESCED.name());
 		this.metrics.finished(JobState.COALESCED);
 	}
 
@@ -467,7 +469,7 @@ class JobProcessor {
 			.setAttribute(ATTEMPTS, attempts)
 			.setAttribute(ERROR, error);
 		try (Scope scope = span.makeCurrent()) {
-			recordStatus(redis, this.keys.job(eventId), partition, JobFields.FINISHED_AT, eventId, JobFields.STATE,
+			recordStatus(redis, eventId, scopeOf(envelope), partition, JobFields.FINISHED_AT, true, JobFields.STATE,
 					JobState.DEAD_LETTERED.name(), JobFields.ENVELOPE, String.valueOf(envelope), JobFields.ERROR, error,
 					JobFields.ATTEMPTS, String.valueOf(attempts));
 		}
@@ -476,6 +478,16 @@ class JobProcessor {
 		}
 		this.metrics.deadLettered(reason);
 		this.metrics.finished(JobState.DEAD_LETTERED);
+	}
+
+	/** The partitions of a dead-lettered envelope's scope, or '' when it is no event. */
+	private String scopeOf(String envelope) {
+		try {
+			return this.keys.partitionsOf(EnvelopeCodec.decode(envelope).event().productId());
+		}
+		catch (IllegalArgumentException | NullPointerException ex) {
+			return "";
+		}
 	}
 
 }

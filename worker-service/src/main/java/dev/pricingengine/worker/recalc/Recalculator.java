@@ -88,6 +88,15 @@ public class Recalculator {
 	/** Batches whose writes may be unconfirmed while the next ones are priced. */
 	private static final int MAX_WRITES_IN_FLIGHT = 2;
 
+	/**
+	 * Categories whose listing is in flight ahead of their use: with the products spread
+	 * over partitions, a partition's share of a category can be a fraction of a batch
+	 * (125 products of a 500-product category in four partitions), and listing one
+	 * category at a time left a pass waiting on a round trip every few hundred products
+	 * (a full recalculation in four partitions ran at 0.67 of one partition's speed).
+	 */
+	private static final int CATEGORIES_AHEAD = 8;
+
 	/** Entries per HSCAN round trip (Redis's default is 10). */
 	private static final ScanArgs SCAN = ScanArgs.Builder.limit(1000);
 
@@ -341,7 +350,7 @@ public class Recalculator {
 
 		/**
 		 * The products of a scope: the entries of its categories' hashes (ids with their
-		 * pricing inputs), scanned one {@code HSCAN} ahead of their use so that listing
+		 * pricing inputs), scanned several categories ahead of their use so that listing
 		 * never stalls the pipeline, then its single products (inputs read per batch).
 		 */
 		final class ProductCursor {
@@ -352,33 +361,33 @@ public class Recalculator {
 
 			private final Deque<Listed> buffered = new ArrayDeque<>();
 
-			private String category;
-
-			/** The revision of the category's entries read before its scan began. */
-			private CompletableFuture<String> revision;
-
-			private CompletableFuture<MapScanCursor<String, String>> scan;
+			/**
+			 * Categories being scanned, in order: the first one's pages are used first.
+			 */
+			private final Deque<CategoryScan> scans = new ArrayDeque<>();
 
 			ProductCursor(Collection<String> categories, Collection<String> products) {
 				this.categories = categories.iterator();
 				this.products = products.iterator();
-				scanNextCategory();
+				scanAhead();
 			}
 
 			List<Listed> next(int size) {
-				while (this.buffered.size() < size && this.scan != null) {
-					MapScanCursor<String, String> page = await(this.scan);
-					String scanned = this.category;
-					String revision = Objects.requireNonNullElse(await(this.revision), "0");
+				while (this.buffered.size() < size && !this.scans.isEmpty()) {
+					CategoryScan scan = this.scans.peek();
+					MapScanCursor<String, String> page = await(scan.page);
+					String revision = Objects.requireNonNullElse(await(scan.revision), "0");
 					if (page.isFinished()) {
-						scanNextCategory();
+						this.scans.poll();
+						scanAhead();
 					}
 					else {
-						this.scan = Pass.this.connection.async()
-							.hscan(Pass.this.data.category(this.category), page, SCAN)
+						scan.page = Pass.this.connection.async()
+							.hscan(Pass.this.data.category(scan.category), page, SCAN)
 							.toCompletableFuture();
 					}
-					page.getMap().forEach((id, inputs) -> this.buffered.add(new Listed(id, scanned, inputs, revision)));
+					page.getMap()
+						.forEach((id, inputs) -> this.buffered.add(new Listed(id, scan.category, inputs, revision)));
 				}
 				while (this.buffered.size() < size && this.products.hasNext()) {
 					this.buffered.add(new Listed(this.products.next(), null, null, null));
@@ -390,19 +399,23 @@ public class Recalculator {
 				return batch;
 			}
 
-			private void scanNextCategory() {
-				this.scan = null;
-				if (this.categories.hasNext()) {
-					this.category = this.categories.next();
+			/**
+			 * Starts the scans of the next categories, up to {@value #CATEGORIES_AHEAD}
+			 * in flight.
+			 */
+			private void scanAhead() {
+				while (this.scans.size() < CATEGORIES_AHEAD && this.categories.hasNext()) {
+					String category = this.categories.next();
 					// sent before the scan on the same connection: a change of the
 					// category's entries after it read makes its prices checked one by
 					// one
-					this.revision = Pass.this.connection.async()
-						.hget(Pass.this.data.catalogRevisions(), this.category)
+					CompletableFuture<String> revision = Pass.this.connection.async()
+						.hget(Pass.this.data.catalogRevisions(), category)
 						.toCompletableFuture();
-					this.scan = Pass.this.connection.async()
-						.hscan(Pass.this.data.category(this.category), SCAN)
-						.toCompletableFuture();
+					this.scans.add(new CategoryScan(category, revision,
+							Pass.this.connection.async()
+								.hscan(Pass.this.data.category(category), SCAN)
+								.toCompletableFuture()));
 				}
 			}
 
@@ -641,6 +654,25 @@ public class Recalculator {
 				Thread.currentThread().interrupt();
 				throw new RedisException("Interrupted while waiting for Redis", ex);
 			}
+		}
+
+	}
+
+	/** The scan of one category's entries, and their revision read before it. */
+	private static final class CategoryScan {
+
+		private final String category;
+
+		private final CompletableFuture<String> revision;
+
+		/** The page being read. */
+		private CompletableFuture<MapScanCursor<String, String>> page;
+
+		CategoryScan(String category, CompletableFuture<String> revision,
+				CompletableFuture<MapScanCursor<String, String>> page) {
+			this.category = category;
+			this.revision = revision;
+			this.page = page;
 		}
 
 	}
