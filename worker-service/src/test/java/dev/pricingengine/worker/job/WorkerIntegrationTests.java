@@ -552,6 +552,33 @@ class WorkerIntegrationTests {
 		assertPricesFollowTheRule();
 	}
 
+	/**
+	 * A task handed to the holder of its partition's lock, whose event the holder's drain
+	 * then cannot apply: the job ends dead-lettered, and no longer names the partition as
+	 * coalesced (its status said so until the drain).
+	 */
+	@Test
+	void aCoalescedTaskThatIsThenDeadLetteredLeavesNoStaleAggregate() {
+		String product = "P-never-in-catalog";
+		RedisKeys.Partition partition = this.keys.partitionFor(product);
+		RFencedLock lock = this.redisson.getFencedLock(partition.recalculationLock("recalculate_global_lock"));
+		lock.lockAndGetToken();
+		String job;
+		try {
+			job = enqueue(new MarketEvent(MarketEventType.BASE_PRICE, null, null, product, new BigDecimal("10.00")));
+			assertThat(awaitFinished(job)).containsEntry("state", "COALESCED")
+				.containsEntry("coalesced", String.valueOf(partition.index()));
+		}
+		finally {
+			lock.unlock();
+		}
+		await().atMost(Duration.ofSeconds(20))
+			.until(() -> "DEAD_LETTERED".equals(redis().hget(this.keys.job(job), "state")));
+		assertThat(redis().hgetall(this.keys.job(job))).doesNotContainKey("coalesced")
+			.containsKeys("dead_letter", "finished_at")
+			.containsEntry("partition:" + partition.index() + ":state", "DEAD_LETTERED");
+	}
+
 	@Test
 	void aMalformedCoalescedEventIsDeadLetteredAndTheOthersAreApplied() {
 		List<RFencedLock> locks = lockEveryPartition();
