@@ -132,19 +132,9 @@ start_on() {
   rm -f "$WORK"/run/logs/*.log # a previous configuration's (run-local.sh truncates only its own)
   if [[ $target == standalone ]]; then
     start_stack "$@"
-    return
+  else
+    start_stack SPRING_DATA_REDIS_CLUSTER_NODES="$CLUSTER_NODES" REDIS_URL="redis://127.0.0.1:$CLUSTER_PORT" "$@"
   fi
-  env "$@" SPRING_DATA_REDIS_CLUSTER_NODES="$CLUSTER_NODES" PRICING_SECURITY_API_KEYS="$PRICING_API_KEY" \
-    PRICING_REDIS_KEY_PREFIX="$PREFIX" RUN_DIR="$WORK/run" API_PORT="$API_PORT" \
-    REDIS_URL="redis://127.0.0.1:$CLUSTER_PORT" "$ROOT/scripts/run-local.sh" >"$WORK/stack.log" 2>&1 &
-  STACK_PID=$!
-  for _ in $(seq 1 300); do
-    grep -q "Pricing engine is running" "$WORK/stack.log" && return
-    kill -0 "$STACK_PID" 2>/dev/null || { cat "$WORK/stack.log" >&2; exit 1; }
-    sleep 1
-  done
-  echo "bench: the stack did not start in 300 s; see $WORK/stack.log" >&2
-  exit 1
 }
 
 import_catalog() {

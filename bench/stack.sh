@@ -50,10 +50,11 @@ redis-cli -p "$REDIS_PORT" ping >/dev/null || { echo "bench: no Redis on 127.0.0
 # anything an earlier run with the same process id left behind
 redis-cli -p "$REDIS_PORT" --scan --pattern "${PREFIX}*" | xargs -r -n 1000 redis-cli -p "$REDIS_PORT" unlink >/dev/null
 
-# Starts the stack with the given extra environment and waits until it reports running.
+# Starts the stack with the given extra environment (which may override the defaults here, such as
+# REDIS_URL) and waits until it reports running.
 start_stack() {
-  env "$@" PRICING_SECURITY_API_KEYS="$PRICING_API_KEY" PRICING_REDIS_KEY_PREFIX="$PREFIX" RUN_DIR="$WORK/run" \
-    API_PORT="$API_PORT" REDIS_URL="redis://127.0.0.1:$REDIS_PORT" "$ROOT/scripts/run-local.sh" >"$WORK/stack.log" 2>&1 &
+  env PRICING_SECURITY_API_KEYS="$PRICING_API_KEY" PRICING_REDIS_KEY_PREFIX="$PREFIX" RUN_DIR="$WORK/run" \
+    API_PORT="$API_PORT" REDIS_URL="redis://127.0.0.1:$REDIS_PORT" "$@" "$ROOT/scripts/run-local.sh" >"$WORK/stack.log" 2>&1 &
   STACK_PID=$!
   for _ in $(seq 1 300); do
     grep -q "Pricing engine is running" "$WORK/stack.log" && return
