@@ -1,5 +1,6 @@
 package dev.pricingengine.api.deadletter;
 
+import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
@@ -154,6 +155,55 @@ class DeadLetterControllerIntegrationTests {
 			.exchange()
 			.expectStatus()
 			.isNotFound();
+	}
+
+	/**
+	 * A job whose two tasks were both dead-lettered: each entry names its partition;
+	 * replaying one resets that task alone (no field of its failed run left) and keeps
+	 * the other's error as the job's.
+	 */
+	@Test
+	void replayingOneOfTwoDeadLetteredTasksResetsItAndKeepsTheOthersError() {
+		String job = UUID.randomUUID().toString();
+		String envelope = String.format(ENVELOPE, job);
+		String entry0 = redis().xadd(this.keys.deadLetters(),
+				Map.of("event_id", job, "envelope", envelope, "error", "Boom in 0", "attempts", "6", "partition", "0"));
+		String entry1 = redis().xadd(this.keys.deadLetters(),
+				Map.of("event_id", job, "envelope", envelope, "error", "Boom in 1", "attempts", "6", "partition", "1"));
+		Map<String, String> status = new HashMap<>(Map.of("state", "DEAD_LETTERED", "envelope", envelope, "partitions",
+				"0,1", "attempts", "6", "error", "Boom in 1", "dead_letter", entry1, "finished_at", "2"));
+		for (int partition = 0; partition < 2; partition++) {
+			String prefix = "partition:" + partition + ":";
+			status.putAll(Map.of(prefix + "state", "DEAD_LETTERED", prefix + "attempts", "6", prefix + "worker",
+					"host-1", prefix + "fencing_token", "7", prefix + "processed", "10", prefix + "total", "20",
+					prefix + "error", "Boom in " + partition, prefix + "dead_letter",
+					(partition == 0) ? entry0 : entry1, prefix + "finished_at", "2"));
+		}
+		redis().hset(this.keys.job(job), status);
+		this.client.get()
+			.uri("/api/v1/dead-letters?limit=500")
+			.exchange()
+			.expectBody()
+			.jsonPath("$.items[?(@.entry_id == '" + entry1 + "')].partition")
+			.isEqualTo(1);
+
+		this.client.post().uri("/api/v1/dead-letters/" + entry0 + "/replay").exchange().expectStatus().isAccepted();
+
+		Map<String, String> replayed = redis().hgetall(this.keys.job(job));
+		assertThat(replayed).as("the replayed task")
+			.containsEntry("partition:0:state", "QUEUED")
+			.containsEntry("partition:0:attempts", "0")
+			.containsKey("partition:0:stream_entry")
+			.doesNotContainKeys("partition:0:worker", "partition:0:fencing_token", "partition:0:processed",
+					"partition:0:total", "partition:0:error", "partition:0:dead_letter", "partition:0:finished_at");
+		assertThat(replayed).as("the other task and the job")
+			.containsEntry("partition:1:state", "DEAD_LETTERED")
+			.containsEntry("partition:1:error", "Boom in 1")
+			.containsEntry("error", "Boom in 1")
+			.containsEntry("dead_letter", entry1)
+			.doesNotContainKey("finished_at");
+		assertThat(replayed.get("state")).as("the job, one task queued and one dead-lettered").isEqualTo("RUNNING");
+		assertThat(redis().xrange(this.keys.deadLetters(), Range.create(entry1, entry1))).hasSize(1);
 	}
 
 	/** What a worker records for a job that cannot succeed. */

@@ -530,6 +530,48 @@ class WorkerIntegrationTests {
 			.isNull();
 	}
 
+	/**
+	 * The same after an upgrade: a listener from before partitions recorded the entry
+	 * only as the job's {@code stream_entry}, a worker recorded its task's outcome
+	 * (fields of its own) and died before acknowledging. Each field is read from the
+	 * task, else from the job: the entry is the one the outcome is for.
+	 */
+	@Test
+	void anEntryFromBeforePartitionsWhoseTaskHasItsOutcomeIsNotRunAgain() {
+		double outcomesBefore = outcomes();
+		String job = enqueueDeliveredTo("dead-worker", MarketEvent.RECALCULATE, 0);
+		redis().hdel(this.keys.job(job), "partition:0:stream_entry", "partitions");
+		redis().hset(this.keys.job(job), Map.of("state", "SUCCEEDED", "partition:0:state", "SUCCEEDED"));
+		await().atMost(Duration.ofSeconds(20))
+			.until(() -> redis().xpending(this.keys.jobStream(), "workers").getCount() == 0);
+		assertThat(outcomes()).as("outcomes recorded").isEqualTo(outcomesBefore);
+		assertThat(redis().get(this.keys.price(productsOf(this.keys.partition(0), "C-2").get(0))))
+			.as("a price of the task's scope")
+			.isNull();
+	}
+
+	/**
+	 * A job whose status expired before its tasks failed: the first task dead-lettered
+	 * writes the status afresh (its dead letter must be found from it), listing every
+	 * partition of the event's scope, so that each task's outcome is aggregated into the
+	 * job's.
+	 */
+	@Test
+	void aStatusWrittenAfreshByADeadLetterListsEveryPartitionOfTheEventsScope() {
+		redis().hset(this.keys.faults(), new FaultSettings(1.0, 0).toHash());
+		String job = enqueue(MarketEvent.RECALCULATE);
+		redis().del(this.keys.job(job));
+		List<String> scope = partitions().stream().map((partition) -> String.valueOf(partition.index())).toList();
+		await().atMost(Duration.ofSeconds(30))
+			.until(() -> scope.stream()
+				.allMatch((partition) -> "DEAD_LETTERED"
+					.equals(redis().hget(this.keys.job(job), "partition:" + partition + ":state"))));
+		Map<String, String> status = redis().hgetall(this.keys.job(job));
+		assertThat(status.get("partitions").split(",")).as("the job's partitions")
+			.containsExactlyInAnyOrderElementsOf(scope);
+		assertThat(status).containsEntry("state", "DEAD_LETTERED").containsKeys("dead_letter", "finished_at");
+	}
+
 	@Test
 	void aMalformedCatalogEntryIsSkippedNamedAndCountedAndTheRestIsPriced() {
 		double skippedBefore = counter("pricing.worker.skipped.records");
