@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import dev.pricingengine.common.job.JobFields;
@@ -35,11 +36,10 @@ import dev.pricingengine.system.ChaosHistory.Fault;
 import dev.pricingengine.system.ChaosHistory.Imported;
 import dev.pricingengine.system.ChaosHistory.Outcome;
 import dev.pricingengine.system.ChaosHistory.Published;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,18 +50,21 @@ import static org.awaitility.Awaitility.await;
  * The chaos suite, checked the way Jepsen checks a system: the whole stack as real
  * processes ({@code scripts/run-local.sh} with two API replicas and
  * {@code RESTART=on-failure}, the pricing data in two partitions, so that both workers
- * recalculate at once, each under its partition's lock) on a Redis of its own with AOF; a
- * steady stream of market events through both replicas, reads of hot prices, and a
- * nemesis that injects faults on a schedule drawn from a printed seed: the worker holding
- * the lock killed mid-pass, a listener killed, every listener stopped with events in
- * flight and then killed, the lock holder paused past its lease, Redis killed and
+ * recalculate at once, each under its partition's lock) on a Redis of its own with AOF
+ * (one server; in a second test a Redis Cluster of three primaries; in a third, run by
+ * scripts/chaos.sh only, a primary behind three Redis Sentinels); a steady stream of
+ * market events through both replicas, reads of hot prices, and a nemesis that injects
+ * faults on a schedule drawn from a printed seed: the worker holding the lock killed
+ * mid-pass, a listener killed, every listener stopped with events in flight and then
+ * killed, the lock holder paused past its lease, the lock holder, the listeners or an API
+ * replica cut off from Redis (one server only), Redis (a cluster's primary) killed and
  * restarted, transient failures (which overlap the next fault), and a catalog import in
  * the middle of a recalculation. The suite keeps its own history of every operation and
  * answer ({@link ChaosHistory}) and judges the final state, the prices the replicas serve
  * and the writes Redis executed against it alone ({@link ChaosReport},
- * {@link RedisWriteLog}). {@code -Dchaos.rounds=N} and {@code -Dchaos.seed=S}
- * (scripts/chaos.sh) set the rounds and replay a schedule; CI runs one round with a fresh
- * seed.
+ * {@link RedisWriteLog}, one per node). {@code -Dchaos.rounds=N} and
+ * {@code -Dchaos.seed=S} (scripts/chaos.sh) set the rounds and replay a schedule; CI runs
+ * one round of each test with a fresh seed.
  */
 class ChaosIntegrationTests {
 
@@ -91,6 +94,9 @@ class ChaosIntegrationTests {
 	 * workers recalculate side by side.
 	 */
 	private static final int PARTITIONS = 2;
+
+	/** Primaries of the cluster round. */
+	private static final int CLUSTER_PRIMARIES = 3;
 
 	private static final RedisKeys KEYS = new RedisKeys("pricing:", "market_events", PARTITIONS);
 
@@ -129,11 +135,44 @@ class ChaosIntegrationTests {
 	@Test
 	void keepsEveryPromiseUnderARandomScheduleOfFaults(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path runDir)
 			throws Exception {
-		System.out.println("Chaos suite: seed " + SEED + ", " + ROUNDS + " round(s); the services' logs in " + runDir
-				+ "/logs (kept if the suite fails)");
-		Path redisData = Files.createDirectories(runDir.resolve("redis-data"));
-		ChaosRedis redis = ChaosRedis.start(redisData);
-		RedisClient client = RedisClient.create("redis://127.0.0.1:" + redis.port());
+		announce("one Redis", runDir);
+		run(runDir, ChaosRedis.standalone(Files.createDirectories(runDir.resolve("redis-data"))));
+	}
+
+	/**
+	 * The same round on a Redis Cluster of three primaries the suite starts: the intake
+	 * and the partitions on different primaries, the API's client tracking on each. A
+	 * proxy cannot stand between a service and a cluster (the nodes tell clients their
+	 * own addresses), so the network partitions are left out; the Redis crash kills one
+	 * of the primaries, drawn from the seed, and restarts it on its AOF.
+	 */
+	@Test
+	void keepsEveryPromiseOnARedisClusterUnderARandomScheduleOfFaults(
+			@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path runDir) throws Exception {
+		announce("a Redis Cluster of " + CLUSTER_PRIMARIES + " primaries", runDir);
+		run(runDir, ChaosRedis.cluster(Files.createDirectories(runDir.resolve("redis-data")), CLUSTER_PRIMARIES));
+	}
+
+	/**
+	 * The same round on a primary the services find through three Redis Sentinels (the
+	 * network partitions left out, as on the cluster: the sentinels tell clients the
+	 * primary's own address). Not part of {@code ./mvnw verify} (CI time):
+	 * {@code CHAOS_REDIS=sentinel scripts/chaos.sh} runs it.
+	 */
+	@Test
+	@EnabledIfSystemProperty(named = "chaos.sentinel", matches = "true")
+	void keepsEveryPromiseOnSentinelUnderARandomScheduleOfFaults(@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path runDir)
+			throws Exception {
+		announce("a primary behind three Redis Sentinels", runDir);
+		run(runDir, ChaosRedis.sentinel(Files.createDirectories(runDir.resolve("redis-data"))));
+	}
+
+	private static void announce(String redis, Path runDir) {
+		System.out.println("Chaos suite on " + redis + ": seed " + SEED + ", " + ROUNDS
+				+ " round(s); the services' logs in " + runDir + "/logs (kept if the suite fails)");
+	}
+
+	private void run(Path runDir, ChaosRedis redis) throws Exception {
 		// Redis command timeout above the pause of the lock holder (lease + a batch of
 		// another holder): the paused worker's commands in flight are answered when it
 		// resumes, it goes on with its pass, and its next write meets the fence (with the
@@ -141,18 +180,21 @@ class ChaosIntegrationTests {
 		Map<String, String> environment = new HashMap<>(Map.of("RESTART", "on-failure", "APIS", "2",
 				"PRICING_WORKER_LOCK_LEASE", LOCK_LEASE, "SPRING_DATA_REDIS_TIMEOUT", "10s",
 				"PRICING_CATALOG_DEMO_SIZE", "0", "PRICING_PARTITIONS", String.valueOf(PARTITIONS)));
-		for (String service : List.of("api-2", "listener-1", "listener-2", "worker-1", "worker-2")) {
-			ChaosProxy proxy = new ChaosProxy(redis.port());
-			this.proxies.put(service, proxy);
-			environment.put("REDIS_URL_" + service.toUpperCase(Locale.ROOT).replace('-', '_'),
-					"redis://127.0.0.1:" + proxy.port());
+		environment.putAll(redis.environment());
+		if (redis.canBeProxied()) {
+			for (String service : List.of("api-2", "listener-1", "listener-2", "worker-1", "worker-2")) {
+				ChaosProxy proxy = new ChaosProxy(redis.port());
+				this.proxies.put(service, proxy);
+				environment.put("REDIS_URL_" + service.toUpperCase(Locale.ROOT).replace('-', '_'),
+						"redis://127.0.0.1:" + proxy.port());
+			}
 		}
-		ChaosReport report = new ChaosReport(SEED, ROUNDS, this.history, this.catalog, KEYS);
+		ChaosReport report = new ChaosReport(SEED, ROUNDS, redis, this.history, this.catalog, KEYS);
+		List<RedisWriteLog> writes = redis.ports().stream().map(RedisWriteLog::new).toList();
 		try (redis;
-				RedisWriteLog writes = new RedisWriteLog(redis.port());
 				LocalStack stack = LocalStack.start(runDir, redis.port(), environment);
-				StatefulRedisConnection<String, String> connection = client.connect()) {
-			RedisCommands<String, String> commands = connection.sync();
+				ChaosRedis.Connection connection = redis.connect()) {
+			RedisClusterCommands<String, String> commands = connection.sync();
 			List<Integer> everything = IntStream.range(0, PRODUCTS).boxed().toList();
 			assertThat(importProducts(stack, everything, 0).outcome()).as("the initial import").isEqualTo(Outcome.OK);
 			for (int i = 0; i < HOT_PRODUCTS; i++) {
@@ -180,14 +222,17 @@ class ChaosIntegrationTests {
 			check(stack, connection, writes, report);
 		}
 		finally {
-			client.shutdown();
+			for (RedisWriteLog log : writes) {
+				log.close();
+			}
 			for (ChaosProxy proxy : this.proxies.values()) {
 				proxy.close();
 			}
 			Path target = Files.createDirectories(Path.of("target"));
-			this.history.write(target.resolve("chaos-history.txt"), SEED);
+			String name = (redis.kind() == ChaosRedis.Kind.STANDALONE) ? "chaos" : "chaos-" + redis.kind().label();
+			this.history.write(target.resolve(name + "-history.txt"), SEED);
 			String table = report.table();
-			Files.writeString(target.resolve("chaos-report.md"), table, StandardCharsets.UTF_8);
+			Files.writeString(target.resolve(name + "-report.md"), table, StandardCharsets.UTF_8);
 			System.out.println(table);
 		}
 		report.assertPromisesKept();
@@ -198,11 +243,13 @@ class ChaosIntegrationTests {
 	 * apart; the transient failures run in the background, overlapping the fault after
 	 * them.
 	 */
-	private void runRound(LocalStack stack, ChaosRedis redis, RedisCommands<String, String> commands,
+	private void runRound(LocalStack stack, ChaosRedis redis, RedisClusterCommands<String, String> commands,
 			ChaosReport report) throws Exception {
 		List<String> kinds = new ArrayList<>(List.of("kill-lock-holder", "kill-listener", "listeners-die-holding",
-				"pause-lock-holder", "partition-lock-holder", "partition-listeners", "partition-api", "redis-crash",
-				"transient-failures", "import-during-recalculation"));
+				"pause-lock-holder", "redis-crash", "transient-failures", "import-during-recalculation"));
+		if (redis.canBeProxied()) {
+			kinds.addAll(List.of("partition-lock-holder", "partition-listeners", "partition-api"));
+		}
 		Collections.shuffle(kinds, this.random);
 		List<Thread> background = new ArrayList<>();
 		for (String kind : kinds) {
@@ -342,7 +389,8 @@ class ChaosIntegrationTests {
 	 * Kills (SIGKILL) the worker that holds the lock early in a full recalculation; its
 	 * job must be taken over and finished by another worker.
 	 */
-	private void killTheLockHolderMidPass(LocalStack stack, RedisCommands<String, String> redis) throws Exception {
+	private void killTheLockHolderMidPass(LocalStack stack, RedisClusterCommands<String, String> redis)
+			throws Exception {
 		Holding holding = catchEarlyInAFullPass(stack, redis);
 		Fault fault = this.history.begin(
 				"SIGKILL the worker holding the lock mid-pass (token " + holding.status().get("fencing_token") + ")");
@@ -376,7 +424,8 @@ class ChaosIntegrationTests {
 	 * listener bridges those events from the channel, the replacements must bridge them
 	 * from the envelopes the API kept.
 	 */
-	private void listenersDieHoldingEvents(LocalStack stack, RedisCommands<String, String> redis) throws Exception {
+	private void listenersDieHoldingEvents(LocalStack stack, RedisClusterCommands<String, String> redis)
+			throws Exception {
 		List<ProcessHandle> victims = stack.running("listener-service");
 		Fault fault = this.history.begin("SIGSTOP every listener, publish, SIGKILL them (" + victims.size() + ")");
 		for (ProcessHandle victim : victims) {
@@ -403,7 +452,7 @@ class ChaosIntegrationTests {
 	 * expired and another worker has written prices under a newer token; then lets it go
 	 * on, so that its next writes meet the fence.
 	 */
-	private void pauseTheLockHolderPastItsLease(LocalStack stack, RedisCommands<String, String> redis)
+	private void pauseTheLockHolderPastItsLease(LocalStack stack, RedisClusterCommands<String, String> redis)
 			throws Exception {
 		Holding holding = catchEarlyInAFullPass(stack, redis);
 		long token = Long.parseLong(holding.status().get("fencing_token"));
@@ -433,7 +482,7 @@ class ChaosIntegrationTests {
 	 * another worker has written prices under a newer token; then heals the partition:
 	 * the writes it had sent arrive and meet the fence.
 	 */
-	private void partitionTheLockHolderPastItsLease(LocalStack stack, RedisCommands<String, String> redis)
+	private void partitionTheLockHolderPastItsLease(LocalStack stack, RedisClusterCommands<String, String> redis)
 			throws Exception {
 		Holding holding = catchEarlyInAFullPass(stack, redis);
 		ChaosProxy proxy = proxyOf(holding.worker());
@@ -464,7 +513,7 @@ class ChaosIntegrationTests {
 	 * so publishing answers 202 while nobody can bridge; once healed, every event
 	 * accepted meanwhile must reach the job stream.
 	 */
-	private void partitionTheListeners(RedisCommands<String, String> redis) {
+	private void partitionTheListeners(RedisClusterCommands<String, String> redis) {
 		List<ChaosProxy> listeners = List.of(this.proxies.get("listener-1"), this.proxies.get("listener-2"));
 		Fault fault = this.history.begin("partition both listeners from Redis for 6 s");
 		listeners.forEach(ChaosProxy::partition);
@@ -529,7 +578,7 @@ class ChaosIntegrationTests {
 	 * the lock for it with most of its pass ahead (tries again if it was done too soon).
 	 * Leaves the stream quiet: the caller resumes it.
 	 */
-	private Holding catchEarlyInAFullPass(LocalStack stack, RedisCommands<String, String> redis) {
+	private Holding catchEarlyInAFullPass(LocalStack stack, RedisClusterCommands<String, String> redis) {
 		List<String> misses = new ArrayList<>();
 		for (int attempt = 0; attempt < 5; attempt++) {
 			this.quiet.set(true);
@@ -569,7 +618,8 @@ class ChaosIntegrationTests {
 	 * there with most of its pass ahead.
 	 * @return the task's fields
 	 */
-	private static Optional<Map<String, String>> awaitEarlyInItsPass(RedisCommands<String, String> redis, String job) {
+	private static Optional<Map<String, String>> awaitEarlyInItsPass(RedisClusterCommands<String, String> redis,
+			String job) {
 		long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
 		while (System.nanoTime() < deadline) {
 			Map<String, String> status = task(redis.hgetall(job), CAUGHT.index());
@@ -587,11 +637,28 @@ class ChaosIntegrationTests {
 		return Optional.empty();
 	}
 
+	/**
+	 * SIGKILLs Redis and restarts it on its AOF; on a cluster, one of the primaries that
+	 * serve the intake or a partition (drawn from the seed), named by the hash tags it
+	 * serves.
+	 */
 	private void restartRedis(ChaosRedis redis) throws Exception {
-		Fault fault = this.history.begin("SIGKILL Redis, restart it on its AOF");
-		redis.crash();
-		sleep(Duration.ofSeconds(1));
-		redis.restart();
+		List<String> tagged = new ArrayList<>(List.of(KEYS.jobStream()));
+		IntStream.range(0, PARTITIONS).mapToObj((p) -> KEYS.partition(p).market()).forEach(tagged::add);
+		List<Integer> serving = redis.ports()
+			.stream()
+			.filter((port) -> tagged.stream().anyMatch((key) -> redis.portServing(key) == port))
+			.toList();
+		int port = serving.get(this.random.nextInt(serving.size()));
+		String what = (redis.kind() != ChaosRedis.Kind.CLUSTER) ? "Redis"
+				: "the primary on port " + port + " (serving "
+						+ tagged.stream()
+							.filter((key) -> redis.portServing(key) == port)
+							.map(ChaosIntegrationTests::tagOf)
+							.collect(Collectors.joining(" "))
+						+ ")";
+		Fault fault = this.history.begin("SIGKILL " + what + ", restart it on its AOF");
+		redis.crashAndRestart(port, Duration.ofSeconds(1));
 		long restarted = System.currentTimeMillis();
 		await("the API accepts events again").atMost(Duration.ofSeconds(60))
 			.pollInterval(Duration.ofMillis(200))
@@ -599,6 +666,10 @@ class ChaosIntegrationTests {
 				.anyMatch((p) -> p.invoked() >= restarted && p.outcome() == Outcome.OK));
 		fault.exercised = "events accepted again after the restart";
 		fault.end();
+	}
+
+	private static String tagOf(String key) {
+		return key.substring(key.indexOf('{'), key.indexOf('}') + 1);
 	}
 
 	private void injectTransientFailures(LocalStack stack) throws Exception {
@@ -622,7 +693,7 @@ class ChaosIntegrationTests {
 	 * later pass can mend what these wrote: then every imported product's price must
 	 * follow the rule over its new inputs (or be gone, for the next read to compute).
 	 */
-	private void importDuringRecalculation(LocalStack stack, RedisCommands<String, String> redis,
+	private void importDuringRecalculation(LocalStack stack, RedisClusterCommands<String, String> redis,
 			List<Integer> products, ChaosReport report) {
 		Fault fault = this.history.begin("import of " + products.size() + " products during a full recalculation");
 		try {
@@ -678,7 +749,7 @@ class ChaosIntegrationTests {
 	}
 
 	/** Whether a product's catalog entry holds the base price of an import generation. */
-	private static boolean applied(RedisCommands<String, String> redis, int product, int generation) {
+	private static boolean applied(RedisClusterCommands<String, String> redis, int product, int generation) {
 		String base = redis.hget(KEYS.product(ChaosCatalog.id(product)), "base_price");
 		return base != null && new BigDecimal(base).compareTo(ChaosCatalog.inputs(product, generation)[0]) == 0;
 	}
@@ -726,7 +797,7 @@ class ChaosIntegrationTests {
 	 * Waits until every accepted event's job has an outcome, replays the dead letters (a
 	 * job that could not succeed ends there) and waits until the queue is drained.
 	 */
-	private void settle(LocalStack stack, RedisCommands<String, String> redis, ChaosReport report) {
+	private void settle(LocalStack stack, RedisClusterCommands<String, String> redis, ChaosReport report) {
 		List<Published> accepted = this.history.accepted();
 		await("every accepted event's job has an outcome").atMost(Duration.ofMinutes(3))
 			.pollInterval(Duration.ofSeconds(1))
@@ -760,11 +831,11 @@ class ChaosIntegrationTests {
 		}
 	}
 
-	private void check(LocalStack stack, StatefulRedisConnection<String, String> connection, RedisWriteLog writes,
+	private void check(LocalStack stack, ChaosRedis.Connection connection, List<RedisWriteLog> writes,
 			ChaosReport report) throws Exception {
-		RedisCommands<String, String> redis = connection.sync();
+		RedisClusterCommands<String, String> redis = connection.sync();
 		report.marketState(markets(redis));
-		report.catalogAndPrices(connection);
+		report.catalogAndPrices(connection.async());
 		Set<String> served = new HashSet<>(this.hot);
 		served.addAll(report.droppedByImports);
 		Random sample = new Random(SEED + 2);
@@ -774,8 +845,8 @@ class ChaosIntegrationTests {
 		for (int port : stack.apiPorts()) {
 			report.served("api:" + port, served, (id) -> marketPrice(stack, port, id));
 		}
-		report.writesSeen = writes.writes();
-		report.staleWrites = writes.staleWrites();
+		report.writesSeen = writes.stream().mapToInt(RedisWriteLog::writes).sum();
+		report.staleWrites = writes.stream().flatMap((log) -> log.staleWrites().stream()).toList();
 		report.fenceRejections = fenceRejections(redis);
 		report.redelivered = listenerCount(stack, "redelivered");
 	}
@@ -796,7 +867,7 @@ class ChaosIntegrationTests {
 	}
 
 	/** Whether no partition's lock is held and no coalesced event waits. */
-	private static boolean idle(RedisCommands<String, String> redis) {
+	private static boolean idle(RedisClusterCommands<String, String> redis) {
 		return IntStream.range(0, PARTITIONS)
 			.allMatch((partition) -> redis.exists(KEYS.partition(partition).recalculationLock(LOCK_NAME)) == 0
 					&& redis.hlen(KEYS.coalescedEvents(partition)) == 0);
@@ -806,7 +877,7 @@ class ChaosIntegrationTests {
 	 * Waits until no lock is held and no coalesced event waits: a fault may leave a whole
 	 * pass to finish, slower on a loaded machine.
 	 */
-	private static void awaitIdle(RedisCommands<String, String> redis) {
+	private static void awaitIdle(RedisClusterCommands<String, String> redis) {
 		try {
 			await("the locks are free").atMost(Duration.ofMinutes(3))
 				.pollInterval(Duration.ofMillis(100))
@@ -818,7 +889,7 @@ class ChaosIntegrationTests {
 	}
 
 	/** Each partition's lock (its hash and expiry) and coalesced events. */
-	private static String idleState(RedisCommands<String, String> redis) {
+	private static String idleState(RedisClusterCommands<String, String> redis) {
 		StringBuilder state = new StringBuilder();
 		for (int partition = 0; partition < PARTITIONS; partition++) {
 			String lock = KEYS.partition(partition).recalculationLock(LOCK_NAME);
@@ -836,14 +907,14 @@ class ChaosIntegrationTests {
 	}
 
 	/** Each partition's copy of the market state. */
-	private static List<Map<String, String>> markets(RedisCommands<String, String> redis) {
+	private static List<Map<String, String>> markets(RedisClusterCommands<String, String> redis) {
 		return IntStream.range(0, PARTITIONS)
 			.mapToObj((partition) -> redis.hgetall(KEYS.partition(partition).market()))
 			.toList();
 	}
 
 	/** Price writes the fences refused, over every partition. */
-	private static long fenceRejections(RedisCommands<String, String> redis) {
+	private static long fenceRejections(RedisClusterCommands<String, String> redis) {
 		return IntStream.range(0, PARTITIONS)
 			.mapToLong((partition) -> Long
 				.parseLong(Optional.ofNullable(redis.get(KEYS.partition(partition).priceFenceRejections(LOCK_NAME)))

@@ -22,8 +22,7 @@ import dev.pricingengine.system.ChaosHistory.Outcome;
 import dev.pricingengine.system.ChaosHistory.Published;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisFuture;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -51,6 +50,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 final class ChaosReport {
 
 	private final long seed;
+
+	/** The suite's Redis, as scripts/chaos.sh's {@code CHAOS_REDIS} names it. */
+	private final String redis;
 
 	private final int rounds;
 
@@ -113,7 +115,8 @@ final class ChaosReport {
 
 	private final Map<String, BigDecimal> expectedPrices = new HashMap<>();
 
-	ChaosReport(long seed, int rounds, ChaosHistory history, ChaosCatalog catalog, RedisKeys keys) {
+	ChaosReport(long seed, int rounds, ChaosRedis redis, ChaosHistory history, ChaosCatalog catalog, RedisKeys keys) {
+		this.redis = redis.kind().label();
 		this.keys = keys;
 		this.seed = seed;
 		this.rounds = rounds;
@@ -180,8 +183,7 @@ final class ChaosReport {
 	 * Checks every product's inputs (product hash and category entry) against the imports
 	 * and base-price events of the history, and its stored price against the rule.
 	 */
-	void catalogAndPrices(StatefulRedisConnection<String, String> connection) {
-		RedisAsyncCommands<String, String> async = connection.async();
+	void catalogAndPrices(RedisClusterAsyncCommands<String, String> async) {
 		int chunk = 5_000;
 		for (int first = 0; first < this.catalog.size(); first += chunk) {
 			int last = Math.min(first + chunk, this.catalog.size());
@@ -298,10 +300,14 @@ final class ChaosReport {
 	}
 
 	String table() {
-		StringBuilder out = new StringBuilder("## Chaos suite: ").append(this.rounds)
+		StringBuilder out = new StringBuilder("## Chaos suite on ").append(this.redis)
+			.append(" Redis: ")
+			.append(this.rounds)
 			.append(" round(s), seed ")
 			.append(this.seed)
-			.append("\n\nReplay with `CHAOS_SEED=")
+			.append("\n\nReplay with `CHAOS_REDIS=")
+			.append(this.redis)
+			.append(" CHAOS_SEED=")
 			.append(this.seed)
 			.append(" CHAOS_ROUNDS=")
 			.append(this.rounds)

@@ -286,7 +286,7 @@ final class LocalStack implements AutoCloseable {
 		throw new IllegalStateException("No " + count + " consecutive free ports");
 	}
 
-	private static boolean isFree(int port) {
+	static boolean isFree(int port) {
 		try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
 			return true;
 		}

@@ -10,6 +10,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisLoadingException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -60,28 +61,53 @@ public final class LocalRedisCluster implements AutoCloseable {
 	}
 
 	private void form() {
-		List<LocalRedisServer> all = all();
-		for (LocalRedisServer node : all.subList(1, all.size())) {
-			run(node, (redis) -> redis.clusterMeet(all.get(0).host(), all.get(0).port()));
+		form(ports(this.primaries), ports(this.replicas));
+	}
+
+	private static List<Integer> ports(List<LocalRedisServer> nodes) {
+		return nodes.stream().map(LocalRedisServer::port).toList();
+	}
+
+	/**
+	 * Forms a cluster of {@code redis-server} processes started with
+	 * {@code cluster-enabled yes} on the loopback address: each primary serves an equal
+	 * range of the slots, replica {@code i} (if any) follows primary {@code i}; waits
+	 * until every node reports the cluster healthy.
+	 * @param primaries the primaries' ports (3 or more)
+	 * @param replicas the replicas' ports, none or one per primary
+	 */
+	public static void form(List<Integer> primaries, List<Integer> replicas) {
+		List<Integer> all = new ArrayList<>(primaries);
+		all.addAll(replicas);
+		for (int node : all.subList(1, all.size())) {
+			run(node, (redis) -> redis.clusterMeet("127.0.0.1", all.get(0)));
 		}
-		int count = this.primaries.size();
+		int count = primaries.size();
 		for (int i = 0; i < count; i++) {
 			int[] slots = IntStream.range(i * SlotHash.SLOT_COUNT / count, (i + 1) * SlotHash.SLOT_COUNT / count)
 				.toArray();
-			run(this.primaries.get(i), (redis) -> redis.clusterAddSlots(slots));
+			run(primaries.get(i), (redis) -> redis.clusterAddSlots(slots));
 		}
 		// a replica can follow its primary only once it knows it
-		awaitOnEveryNode((info) -> info.contains("cluster_known_nodes:" + all.size() + "\r\n"), "know every node");
-		for (int i = 0; i < count; i++) {
-			String primaryId = run(this.primaries.get(i), RedisCommands::clusterMyId);
-			run(this.replicas.get(i), (redis) -> redis.clusterReplicate(primaryId));
+		awaitOnEveryNode(all, (info) -> info.contains("cluster_known_nodes:" + all.size() + "\r\n"), "know every node");
+		for (int i = 0; i < replicas.size(); i++) {
+			String primaryId = run(primaries.get(i), RedisCommands::clusterMyId);
+			run(replicas.get(i), (redis) -> redis.clusterReplicate(primaryId));
 		}
-		awaitOnEveryNode((info) -> info.contains("cluster_state:ok"), "report cluster_state:ok");
+		awaitHealthy(all);
 	}
 
-	private void awaitOnEveryNode(Predicate<String> condition, String what) {
+	/**
+	 * Waits until every node reports {@code cluster_state:ok}.
+	 * @param nodes the nodes' ports on the loopback address
+	 */
+	public static void awaitHealthy(List<Integer> nodes) {
+		awaitOnEveryNode(nodes, (info) -> info.contains("cluster_state:ok"), "report cluster_state:ok");
+	}
+
+	private static void awaitOnEveryNode(List<Integer> nodes, Predicate<String> condition, String what) {
 		long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-		while (!all().stream().allMatch((node) -> condition.test(run(node, RedisCommands::clusterInfo)))) {
+		while (!nodes.stream().allMatch((node) -> condition.test(clusterInfo(node)))) {
 			if (System.nanoTime() > deadline) {
 				throw new IllegalStateException("The cluster's nodes did not " + what + " within " + START_TIMEOUT);
 			}
@@ -89,8 +115,18 @@ public final class LocalRedisCluster implements AutoCloseable {
 		}
 	}
 
-	private static <T> T run(LocalRedisServer node, Function<RedisCommands<String, String>, T> call) {
-		RedisClient client = RedisClient.create(RedisURI.create(node.host(), node.port()));
+	/** A node's CLUSTER INFO, or nothing while it loads its data (a restarted node). */
+	private static String clusterInfo(int port) {
+		try {
+			return run(port, RedisCommands::clusterInfo);
+		}
+		catch (RedisLoadingException ex) {
+			return "";
+		}
+	}
+
+	private static <T> T run(int port, Function<RedisCommands<String, String>, T> call) {
+		RedisClient client = RedisClient.create(RedisURI.create("127.0.0.1", port));
 		try (StatefulRedisConnection<String, String> connection = client.connect()) {
 			return call.apply(connection.sync());
 		}
