@@ -2,6 +2,7 @@ package dev.pricingengine.api.catalog;
 
 import java.util.concurrent.atomic.AtomicLong;
 
+import dev.pricingengine.api.system.JsonProblems;
 import dev.pricingengine.common.catalog.Product;
 import jakarta.validation.constraints.Pattern;
 import reactor.core.publisher.Flux;
@@ -14,6 +15,7 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ServerWebInputException;
 
 /**
  * Reads and bulk-upserts the catalog.
@@ -42,15 +44,22 @@ class CatalogController {
 	@PostMapping(consumes = { MediaType.APPLICATION_JSON_VALUE, MediaType.APPLICATION_NDJSON_VALUE })
 	Mono<ImportResult> importProducts(@RequestBody Flux<ProductPayload> payloads) {
 		AtomicLong index = new AtomicLong();
-		Flux<Product> products = payloads.map((payload) -> {
-			long entry = index.getAndIncrement();
-			try {
-				return payload.toProduct();
-			}
-			catch (IllegalArgumentException ex) {
-				throw new InvalidCatalogEntryException(entry, ex.getMessage());
-			}
-		});
+		// an entry the decoder could not read: the entries before it have passed the map
+		// below, so the index counts them
+		Flux<Product> products = payloads
+			.onErrorMap(ServerWebInputException.class,
+					(ex) -> JsonProblems.describeValue(ex)
+						.<Throwable>map((reason) -> new InvalidCatalogEntryException(index.get(), reason))
+						.orElse(ex))
+			.map((payload) -> {
+				long entry = index.getAndIncrement();
+				try {
+					return payload.toProduct();
+				}
+				catch (IllegalArgumentException ex) {
+					throw new InvalidCatalogEntryException(entry, ex.getMessage());
+				}
+			});
 		return this.catalog.importAll(products).map(ImportResult::new);
 	}
 

@@ -46,7 +46,7 @@ public class SecurityConfiguration {
 		ServerAuthenticationEntryPoint unauthorized = (exchange, ex) -> problem(exchange.getResponse(),
 				HttpStatus.UNAUTHORIZED, "unauthorized", "Unauthorized",
 				keys.isEmpty() ? "Writes are disabled: no API key is configured (pricing.security.api-keys)"
-						: "A valid " + HEADER + " header is required to change state or trigger work");
+						: "A valid " + HEADER + " header is required " + purpose(exchange.getRequest().getMethod()));
 		AuthenticationWebFilter apiKey = new AuthenticationWebFilter(apiKeyAuthentication);
 		apiKey.setServerAuthenticationConverter(
 				(exchange) -> Mono.justOrEmpty(exchange.getRequest().getHeaders().getFirst(HEADER))
@@ -78,6 +78,12 @@ public class SecurityConfiguration {
 				.accessDeniedHandler((exchange, ex) -> problem(exchange.getResponse(), HttpStatus.FORBIDDEN,
 						"forbidden", "Forbidden", "This key may not do that")))
 			.build();
+	}
+
+	/** What a key is needed for, by the request's method. */
+	private static String purpose(HttpMethod method) {
+		return (HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method))
+				? "to read operators' data (fault settings and dead letters)" : "to change state or trigger work";
 	}
 
 	/**

@@ -213,6 +213,47 @@ class CatalogIntegrationTests {
 		importJson("[{\"product_id\":\"P-m1\",").expectStatus().isBadRequest();
 	}
 
+	/**
+	 * An entry holding a value of another type is named by its index, counted from 0, and
+	 * the problem names the field.
+	 */
+	@ParameterizedTest
+	@CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+			"{\"product_id\":12,\"category\":\"C-t\",\"base_price\":\"10\",\"floor_price\":\"5\",\"ceiling_price\":\"20\"}|'product_id'",
+			"{\"product_id\":\"P-t\",\"category\":\"C-t\",\"base_price\":[1],\"floor_price\":\"5\",\"ceiling_price\":\"20\"}|'base_price'" })
+	void namesAnEntryTheDecoderCannotRead(String entry, String named) {
+		String good = entry("P-ok-2", Map.of());
+		this.client.post()
+			.uri("/api/v1/catalog")
+			.contentType(MediaType.APPLICATION_NDJSON)
+			.bodyValue(good + "\n" + good.replace("P-ok-2", "P-ok-3") + "\n" + entry + "\n")
+			.exchange()
+			.expectStatus()
+			.isBadRequest()
+			.expectBody()
+			.jsonPath("$.index")
+			.isEqualTo(2)
+			.jsonPath("$.detail")
+			.value((detail) -> assertThat(detail.toString()).contains("Catalog entry 2").contains(named));
+		this.client.get().uri("/api/v1/catalog/P-ok-2").exchange().expectStatus().isNotFound();
+	}
+
+	@Test
+	void saysWhereJsonCutShortEnds() {
+		String good = entry("P-ok-4", Map.of());
+		this.client.post()
+			.uri("/api/v1/catalog")
+			.contentType(MediaType.APPLICATION_NDJSON)
+			.bodyValue(good + "\n" + good + "\n{\"product_id\":\"P-t\",\"category\":")
+			.exchange()
+			.expectStatus()
+			.isBadRequest()
+			.expectBody()
+			.jsonPath("$.detail")
+			.value((detail) -> assertThat(detail.toString()).contains("not valid JSON").contains("line 3"));
+		this.client.get().uri("/api/v1/catalog/P-ok-4").exchange().expectStatus().isNotFound();
+	}
+
 	@Test
 	void rejectsImportsOverTheImportLimitWith413() {
 		String entry = "{\"product_id\":\"P-big\",\"category\":\"C-big\",\"base_price\":\"10\",\"floor_price\":\"5\",\"ceiling_price\":\"20\"}\n";

@@ -21,6 +21,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -122,6 +123,28 @@ class EventPublishingIntegrationTests {
 				.contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
 			assertThat(subscriber.received.poll(200, TimeUnit.MILLISECONDS)).isNull();
 		}
+	}
+
+	/**
+	 * What is wrong is named: an event type that does not exist (with the ones that do),
+	 * a factor of another JSON type.
+	 */
+	@ParameterizedTest
+	@CsvSource(delimiter = '|',
+			value = { "{\"type\":\"PANIC\"}|'type'", "{\"type\":\"PANIC\"}|DEMAND_FACTOR",
+					"{\"type\":\"DEMAND_FACTOR\",\"factor\":{}}|'factor'",
+					"{\"type\":\"DEMAND_FACTOR\",\"factor\":1.1,\"category\":5}|'category'" })
+	void namesWhatIsWrongWithAnEvent(String body, String named) {
+		this.client.post()
+			.uri("/api/v1/publish-market-event")
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue(body)
+			.exchange()
+			.expectStatus()
+			.isBadRequest()
+			.expectBody()
+			.jsonPath("$.detail")
+			.value((detail) -> assertThat(detail.toString()).contains(named));
 	}
 
 	@Test

@@ -41,10 +41,19 @@ class ApiKeySecurityIntegrationTests {
 	@Autowired
 	private WebTestClient client;
 
+	/**
+	 * Every request that needs a key is refused with a 401 that says what the key is
+	 * needed for: changing state or triggering work, or reading what only operators may
+	 * read.
+	 */
 	@ParameterizedTest
-	@CsvSource({ "POST, /api/v1/publish-market-event", "POST, /api/v1/catalog", "PUT, /api/v1/admin/faults",
-			"GET, /api/v1/admin/faults", "GET, /api/v1/dead-letters", "POST, /api/v1/dead-letters/1-0/replay" })
-	void writesAndOperatorsReadsNeedAKey(HttpMethod method, String path) {
+	@CsvSource({ "POST, /api/v1/publish-market-event, to change state or trigger work",
+			"POST, /api/v1/catalog, to change state or trigger work",
+			"PUT, /api/v1/admin/faults, to change state or trigger work",
+			"GET, /api/v1/admin/faults, to read operators' data (fault settings and dead letters)",
+			"GET, /api/v1/dead-letters, to read operators' data (fault settings and dead letters)",
+			"POST, /api/v1/dead-letters/1-0/replay, to change state or trigger work" })
+	void writesAndOperatorsReadsNeedAKey(HttpMethod method, String path, String purpose) {
 		for (String key : new String[] { null, WRONG_KEY, "" }) {
 			EntityExchangeResult<byte[]> result = request(method, path, key).expectStatus()
 				.isUnauthorized()
@@ -54,7 +63,7 @@ class ApiKeySecurityIntegrationTests {
 				.jsonPath("$.type")
 				.isEqualTo("urn:pricing:problem:unauthorized")
 				.jsonPath("$.detail")
-				.isEqualTo("A valid X-API-Key header is required to change state or trigger work")
+				.isEqualTo("A valid X-API-Key header is required " + purpose)
 				.returnResult();
 			assertThat(result.getResponseBodyContent()).isNotEmpty();
 		}
