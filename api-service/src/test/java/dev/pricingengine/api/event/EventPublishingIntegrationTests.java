@@ -112,12 +112,7 @@ class EventPublishingIntegrationTests {
 			"{\"type\":\"RECALCULATE\",\"factor\":2}", "[1]", "{\"type\":" })
 	void rejectsInvalidEventsWith400AndPublishesNothing(String body) throws Exception {
 		try (Subscriber subscriber = new Subscriber()) {
-			this.client.post()
-				.uri("/api/v1/publish-market-event")
-				.contentType(MediaType.APPLICATION_JSON)
-				.bodyValue(body)
-				.exchange()
-				.expectStatus()
+			publishRequest(body).expectStatus()
 				.isBadRequest()
 				.expectHeader()
 				.contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
@@ -135,12 +130,7 @@ class EventPublishingIntegrationTests {
 					"{\"type\":\"DEMAND_FACTOR\",\"factor\":{}}|'factor'",
 					"{\"type\":\"DEMAND_FACTOR\",\"factor\":1.1,\"category\":5}|'category'" })
 	void namesWhatIsWrongWithAnEvent(String body, String named) {
-		this.client.post()
-			.uri("/api/v1/publish-market-event")
-			.contentType(MediaType.APPLICATION_JSON)
-			.bodyValue(body)
-			.exchange()
-			.expectStatus()
+		publishRequest(body).expectStatus()
 			.isBadRequest()
 			.expectBody()
 			.jsonPath("$.detail")
@@ -224,6 +214,14 @@ class EventPublishingIntegrationTests {
 			this.connection.close();
 		}
 
+	}
+
+	private WebTestClient.ResponseSpec publishRequest(String body) {
+		return this.client.post()
+			.uri("/api/v1/publish-market-event")
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue(body)
+			.exchange();
 	}
 
 }

@@ -24,12 +24,7 @@ class PriceApiBadInputIntegrationTests {
 			"{\"product_id\":\"P-1\",\"is_prime_member\":\"maybe\"}", "{\"user_location\":\"NY\"}",
 			"{\"product_id\":\"P 1\"}", "{\"product_id\":\"P-1\",\"user_location\":\"../../etc\"}" })
 	void rejectsBadPriceRequestsWith400Problems(String body) {
-		this.client.post()
-			.uri("/api/v1/price")
-			.contentType(MediaType.APPLICATION_JSON)
-			.bodyValue(body)
-			.exchange()
-			.expectStatus()
+		postPrice(body).expectStatus()
 			.isBadRequest()
 			.expectHeader()
 			.contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
@@ -51,12 +46,7 @@ class PriceApiBadInputIntegrationTests {
 					"{\"product_id\":\"P-1\",\"is_prime_member\":1}|is_prime_member",
 					"{\"product_id\":\"P-1\",\"is_prime_member\":\"true\"}|is_prime_member" })
 	void refusesAValueOfAnotherJsonTypeNamingTheField(String body, String field) {
-		this.client.post()
-			.uri("/api/v1/price")
-			.contentType(MediaType.APPLICATION_JSON)
-			.bodyValue(body)
-			.exchange()
-			.expectStatus()
+		postPrice(body).expectStatus()
 			.isBadRequest()
 			.expectBody()
 			.jsonPath("$.detail")
@@ -65,12 +55,7 @@ class PriceApiBadInputIntegrationTests {
 
 	@Test
 	void namesWhereTruncatedJsonEnds() {
-		this.client.post()
-			.uri("/api/v1/price")
-			.contentType(MediaType.APPLICATION_JSON)
-			.bodyValue("{\"product_id\":\"P-1\",")
-			.exchange()
-			.expectStatus()
+		postPrice("{\"product_id\":\"P-1\",").expectStatus()
 			.isBadRequest()
 			.expectBody()
 			.jsonPath("$.detail")
@@ -102,6 +87,14 @@ class PriceApiBadInputIntegrationTests {
 			.isEqualTo(HttpStatus.CONTENT_TOO_LARGE)
 			.expectHeader()
 			.contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+	}
+
+	private WebTestClient.ResponseSpec postPrice(String body) {
+		return this.client.post()
+			.uri("/api/v1/price")
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue(body)
+			.exchange();
 	}
 
 }
