@@ -1,9 +1,14 @@
 package dev.pricingengine.api.admin;
 
 import dev.pricingengine.api.system.ProblemException;
+import dev.pricingengine.api.system.OpenApiConfiguration;
+import dev.pricingengine.api.system.ProblemResponses;
 import dev.pricingengine.common.fault.FaultSettings;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import reactor.core.publisher.Mono;
 
 import org.springframework.http.HttpStatus;
@@ -17,6 +22,7 @@ import org.springframework.web.bind.annotation.RestController;
  * and/or is slowed down, for all workers at once. Off unless set.
  */
 @RestController
+@Tag(name = "Fault injection")
 class FaultController {
 
 	private final SharedRedisConnection redisConnection;
@@ -29,6 +35,9 @@ class FaultController {
 	}
 
 	@GetMapping("/api/v1/admin/faults")
+	@Operation(summary = "The injected faults")
+	@SecurityRequirement(name = OpenApiConfiguration.API_KEY)
+	@ProblemResponses({ 401, 503 })
 	Mono<FaultSettings> faults() {
 		return this.redisConnection.connection()
 			.reactive()
@@ -38,6 +47,11 @@ class FaultController {
 	}
 
 	@PutMapping("/api/v1/admin/faults")
+	@Operation(summary = "Set the injected faults",
+			description = "A failure rate and a latency for the "
+					+ "workers' market-data calls; an absent field is 0, {} clears them")
+	@SecurityRequirement(name = OpenApiConfiguration.API_KEY)
+	@ProblemResponses({ 400, 401, 413, 503 })
 	Mono<FaultSettings> setFaults(@RequestBody Mono<FaultRequest> request) {
 		return request.map(FaultRequest::toSettings)
 			.flatMap((settings) -> this.redisConnection.connection()

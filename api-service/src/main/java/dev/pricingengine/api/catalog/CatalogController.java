@@ -3,7 +3,12 @@ package dev.pricingengine.api.catalog;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.pricingengine.api.system.JsonProblems;
+import dev.pricingengine.api.system.OpenApiConfiguration;
+import dev.pricingengine.api.system.ProblemResponses;
 import dev.pricingengine.common.catalog.Product;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.constraints.Pattern;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -22,6 +27,7 @@ import org.springframework.web.server.ServerWebInputException;
  */
 @RestController
 @RequestMapping("/api/v1/catalog")
+@Tag(name = "Catalog")
 class CatalogController {
 
 	private final CatalogRepository catalog;
@@ -31,6 +37,8 @@ class CatalogController {
 	}
 
 	@GetMapping("/{productId}")
+	@Operation(summary = "A product's pricing inputs")
+	@ProblemResponses({ 400, 404, 503 })
 	Mono<ProductPayload> product(@PathVariable @Pattern(regexp = Product.ID_REGEX) String productId) {
 		return this.catalog.find(productId)
 			.switchIfEmpty(Mono.error(() -> new ProductNotFoundException(productId)))
@@ -42,6 +50,11 @@ class CatalogController {
 	 * the import is never held in memory whole. All entries are imported, or none.
 	 */
 	@PostMapping(consumes = { MediaType.APPLICATION_JSON_VALUE, MediaType.APPLICATION_NDJSON_VALUE })
+	@Operation(summary = "Import products",
+			description = "A JSON array (or one object) or NDJSON, streamed; "
+					+ "every entry is imported or none (a refused entry is named by its index, counted from 0)")
+	@SecurityRequirement(name = OpenApiConfiguration.API_KEY)
+	@ProblemResponses({ 400, 401, 413, 503 })
 	Mono<ImportResult> importProducts(@RequestBody Flux<ProductPayload> payloads) {
 		AtomicLong index = new AtomicLong();
 		// an entry the decoder could not read: the entries before it have passed the map

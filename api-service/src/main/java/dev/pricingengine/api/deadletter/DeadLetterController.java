@@ -5,11 +5,13 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 import dev.pricingengine.api.system.ProblemException;
+import dev.pricingengine.api.system.OpenApiConfiguration;
+import dev.pricingengine.api.system.ProblemResponses;
 import dev.pricingengine.common.event.EnvelopeCodec;
 import dev.pricingengine.common.event.EventEnvelope;
+import dev.pricingengine.common.event.MarketEvent;
 import dev.pricingengine.common.job.DeadLetterProperties;
 import dev.pricingengine.common.job.JobFields;
-import dev.pricingengine.common.event.MarketEvent;
 import dev.pricingengine.common.redis.LuaScript;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
@@ -17,6 +19,10 @@ import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import reactor.core.publisher.Mono;
 
 import org.springframework.http.HttpStatus;
@@ -25,12 +31,14 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
  * Jobs that could not succeed: listed page by page, and replayed one at a time.
  */
 @RestController
+@Tag(name = "Dead letters")
 class DeadLetterController {
 
 	private static final LuaScript REPLAY = LuaScript.fromClasspath("scripts/replay-dead-letter.lua");
@@ -64,6 +72,9 @@ class DeadLetterController {
 	 * @param limit page size, 1 to 500
 	 */
 	@GetMapping("/api/v1/dead-letters")
+	@Operation(summary = "Dead letters, a page at a time", description = "Oldest first; next names the page after")
+	@SecurityRequirement(name = OpenApiConfiguration.API_KEY)
+	@ProblemResponses({ 400, 401, 503 })
 	Mono<DeadLetterPage> deadLetters(@RequestParam(required = false) String after,
 			@RequestParam(defaultValue = "50") int limit) {
 		if (after != null && !ENTRY_ID.matcher(after).matches()) {
@@ -92,6 +103,12 @@ class DeadLetterController {
 	 * @param id the job (event) id, or the dead-letter entry id
 	 */
 	@PostMapping("/api/v1/dead-letters/{id}/replay")
+	@Operation(summary = "Replay a dead letter",
+			description = "Found by its job id or its entry id; " + "its task is queued again")
+	@ApiResponse(responseCode = "202", description = "Queued again")
+	@ResponseStatus(HttpStatus.ACCEPTED)
+	@SecurityRequirement(name = OpenApiConfiguration.API_KEY)
+	@ProblemResponses({ 401, 404, 409, 503 })
 	Mono<ResponseEntity<Map<String, String>>> replay(@PathVariable String id) {
 		Mono<StreamMessage<String, String>> deadLetter = ENTRY_ID.matcher(id).matches() ? entry(id)
 				: JOB_ID.matcher(id).matches() ? findByJob(id) : Mono.empty();

@@ -4,14 +4,21 @@ import java.net.URI;
 import java.security.Principal;
 
 import dev.pricingengine.api.system.ProblemException;
+import dev.pricingengine.api.system.OpenApiConfiguration;
+import dev.pricingengine.api.system.ProblemResponses;
 import dev.pricingengine.common.event.MarketEvent;
 import dev.pricingengine.common.event.MarketEventType;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import reactor.core.publisher.Mono;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
@@ -20,6 +27,7 @@ import org.springframework.web.bind.annotation.RestController;
  * accepted.
  */
 @RestController
+@Tag(name = "Market events")
 class EventController {
 
 	private final EventPublisher publisher;
@@ -35,6 +43,13 @@ class EventController {
 	}
 
 	@PostMapping("/api/v1/publish-market-event")
+	@Operation(summary = "Publish a market event",
+			description = "Validated, numbered and published to the listeners; an empty body means RECALCULATE. "
+					+ "The 202 names the job that follows it (Location)")
+	@ApiResponse(responseCode = "202", description = "Accepted: a listener received the event")
+	@ResponseStatus(HttpStatus.ACCEPTED)
+	@SecurityRequirement(name = OpenApiConfiguration.API_KEY)
+	@ProblemResponses({ 400, 401, 413, 429, 503 })
 	Mono<ResponseEntity<PublishResponse>> publish(@RequestBody(required = false) Mono<PublishEventRequest> request,
 			Principal key) {
 		return request.map(this::validEvent)

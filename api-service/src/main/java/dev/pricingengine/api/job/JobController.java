@@ -2,8 +2,11 @@ package dev.pricingengine.api.job;
 
 import java.util.regex.Pattern;
 
-import dev.pricingengine.common.redis.SharedRedisConnection;
+import dev.pricingengine.api.system.ProblemResponses;
 import dev.pricingengine.common.redis.RedisKeys;
+import dev.pricingengine.common.redis.SharedRedisConnection;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -17,6 +20,7 @@ import org.springframework.web.bind.annotation.RestController;
  * or state, or unreadable) is answered like an unknown job: 404.
  */
 @RestController
+@Tag(name = "Jobs")
 class JobController {
 
 	private static final Logger logger = LoggerFactory.getLogger(JobController.class);
@@ -33,6 +37,8 @@ class JobController {
 	}
 
 	@GetMapping("/api/v1/jobs/{jobId}")
+	@Operation(summary = "A job's status", description = "The job of a published event, by the event's id")
+	@ProblemResponses({ 404, 503 })
 	Mono<JobResponse> job(@PathVariable String jobId) {
 		if (!JOB_ID.matcher(jobId).matches()) {
 			return Mono.error(new JobNotFoundException(jobId));

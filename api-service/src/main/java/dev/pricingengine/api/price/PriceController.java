@@ -3,7 +3,10 @@ package dev.pricingengine.api.price;
 import java.util.regex.Pattern;
 
 import dev.pricingengine.api.system.ProblemException;
+import dev.pricingengine.api.system.ProblemResponses;
 import dev.pricingengine.common.catalog.Product;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import reactor.core.publisher.Mono;
 
 import org.springframework.http.HttpStatus;
@@ -22,6 +25,7 @@ import org.springframework.web.bind.annotation.RestController;
  */
 @RestController
 @RequestMapping("/api/v1")
+@Tag(name = "Prices")
 class PriceController {
 
 	static final String LOCATION_REGEX = "[A-Za-z0-9_-]{1,32}";
@@ -35,6 +39,9 @@ class PriceController {
 	}
 
 	@GetMapping("/prices/{productId}")
+	@Operation(summary = "A product's price",
+			description = "The market price, and the price for a location and membership")
+	@ProblemResponses({ 400, 404, 503 })
 	Mono<PriceResponse> price(@PathVariable String productId, @RequestParam(required = false) String location,
 			@RequestParam(defaultValue = "false") boolean member) {
 		if (!Product.isValidId(productId)) {
@@ -51,6 +58,9 @@ class PriceController {
 	 * {@code GET}'s values are (the constraints on {@link PriceRequest} document them).
 	 */
 	@PostMapping("/price")
+	@Operation(summary = "A product's price, asked the prototype's way",
+			description = "The same answer as GET /api/v1/prices/{productId}, for the prototype's clients")
+	@ProblemResponses({ 400, 404, 413, 503 })
 	Mono<PriceResponse> price(@RequestBody PriceRequest request) {
 		if (!Product.isValidId(request.productId())) {
 			throw new InvalidParameterException("product_id", Product.ID_REGEX);
