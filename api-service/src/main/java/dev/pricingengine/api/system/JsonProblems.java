@@ -13,7 +13,6 @@ import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.DatabindException;
 import tools.jackson.databind.exc.InvalidFormatException;
 import tools.jackson.databind.exc.MismatchedInputException;
-import tools.jackson.databind.exc.UnrecognizedPropertyException;
 
 /**
  * What is wrong with a request body the JSON decoder refused, in words a client can act
@@ -64,9 +63,6 @@ public final class JsonProblems {
 					? " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")" : "");
 		}
 		String field = field(ex);
-		if (ex instanceof UnrecognizedPropertyException) {
-			return field + " is not a field of this request";
-		}
 		if (ex instanceof InvalidFormatException invalid && invalid.getTargetType() != null
 				&& invalid.getTargetType().isEnum()) {
 			return field + " must be one of "
