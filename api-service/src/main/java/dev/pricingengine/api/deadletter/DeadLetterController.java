@@ -104,7 +104,7 @@ class DeadLetterController {
 	 */
 	@PostMapping("/api/v1/dead-letters/{id}/replay")
 	@Operation(summary = "Replay a dead letter",
-			description = "Found by its job id or its entry id; " + "its task is queued again")
+			description = "Found by its job id or its entry id; its task is queued again")
 	@ApiResponse(responseCode = "202", description = "Queued again")
 	@ResponseStatus(HttpStatus.ACCEPTED)
 	@SecurityRequirement(name = OpenApiConfiguration.API_KEY)

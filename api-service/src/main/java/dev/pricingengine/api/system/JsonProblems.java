@@ -33,12 +33,7 @@ public final class JsonProblems {
 	 * @return a sentence, without a final full stop, or empty if no JSON error caused it
 	 */
 	public static Optional<String> describe(Throwable ex) {
-		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
-			if (cause instanceof JacksonException json) {
-				return Optional.of(describe(json));
-			}
-		}
-		return Optional.empty();
+		return cause(ex, JacksonException.class).map(JsonProblems::describe);
 	}
 
 	/**
@@ -48,9 +43,13 @@ public final class JsonProblems {
 	 * @return a sentence naming the field, or empty
 	 */
 	public static Optional<String> describeValue(Throwable ex) {
+		return cause(ex, DatabindException.class).map(JsonProblems::describe);
+	}
+
+	private static <T extends Throwable> Optional<T> cause(Throwable ex, Class<T> type) {
 		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
-			if (cause instanceof DatabindException json) {
-				return Optional.of(describe(json));
+			if (type.isInstance(cause)) {
+				return Optional.of(type.cast(cause));
 			}
 		}
 		return Optional.empty();
