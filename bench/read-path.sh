@@ -9,18 +9,21 @@
 #   - cache-hit GET /api/v1/prices/{id} cycling over PRODUCTS ids,
 #   - cache-hit POST /api/v1/price with the prototype's body for the same ids,
 #   - the constant endpoint GET /api/v1/ping (same server, same JSON stack),
+# the same cache-hit GET against the shipped API with CONSOLES operators' consoles open (their live
+# overview streams, GET /api/v1/console/overview/stream, read by curl; each must receive snapshots),
 # and raw Redis GET of a price-sized value through redis-benchmark at the same concurrency. Every
 # answer is checked ("source":"cache" for prices, "status":"ok" for ping; non-2xx and socket
 # errors must be 0). Then the staleness window of the shipped API's in-memory tier
 # (bench/Staleness.java). Prints medians, ranges, each API's CPU time per request and resident
 # memory, and the ratios against their targets.
 #
-# Environment: CONNECTIONS (64), DURATION (10s), WARMUP (30s: the JIT settles after ~40 s of load), RUNS (3), PRODUCTS (10000),
+# Environment: CONSOLES (3), CONNECTIONS (64), DURATION (10s), WARMUP (30s: the JIT settles after ~40 s of load), RUNS (3), PRODUCTS (10000),
 # REDIS_REQUESTS (1000000), API_PORT (18080; the stack's listeners and workers take the ports
 # after it), RAW_PORT (API_PORT + 20), OTLP_PORT (API_PORT + 30), RAW_JAVA_OPTS.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CONSOLES=${CONSOLES:-3}
 CONNECTIONS=${CONNECTIONS:-64}
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-30s}
@@ -98,6 +101,24 @@ run_wrk() {
       'BEGIN { printf "%.0f", t / hz / n * 1e6 }')"
 }
 
+# Runs a command with CONSOLES live overview streams open on the shipped API, as open consoles
+# keep them; fails unless every stream received snapshots meanwhile.
+with_consoles() {
+  local pids=() i
+  for ((i = 0; i < CONSOLES; i++)); do
+    curl -sN "http://127.0.0.1:$API_PORT/api/v1/console/overview/stream" >"$WORK/console-$i.out" &
+    pids+=($!)
+  done
+  sleep 2
+  "$@"
+  kill "${pids[@]}" 2>/dev/null
+  wait "${pids[@]}" 2>/dev/null || true # their exit status is SIGTERM's
+  for ((i = 0; i < CONSOLES; i++)); do
+    grep -q '^event:overview' "$WORK/console-$i.out" ||
+      { echo "bench: console $i received no overview snapshot" >&2; exit 1; }
+  done
+}
+
 run_redis() {
   redis-benchmark -c "$CONNECTIONS" -n "$REDIS_REQUESTS" -r "$PRODUCTS" --csv \
     GET "${PREFIX}redis-get:__rand_int__" | tail -n 1 | tr -d '"' |
@@ -143,6 +164,16 @@ for run in $(seq 1 "$RUNS"); do
       CPU[$api-$target]+="$(field api_cpu_us "$line") "
     done
   done
+  line=$(with_consoles run_wrk shipped prices "$DURATION")
+  log "run $run shipped prices with $CONSOLES consoles open: $line"
+  if [[ $(field non2xx "$line") != 0 || $(field unexpected "$line") != 0 || $(field socket_errors "$line") != 0 ]]; then
+    echo "bench: shipped prices with consoles open, run $run, had failed or unexpected answers: $line" >&2
+    exit 1
+  fi
+  RPS[console]+="$(field rps "$line") "
+  P50[console]+="$(field p50_ms "$line") "
+  P99[console]+="$(field p99_ms "$line") "
+  CPU[console]+="$(field api_cpu_us "$line") "
   line=$(run_redis)
   log "run $run redis GET: $line"
   RPS[redis]+="$(field rps "$line") "
@@ -171,6 +202,9 @@ for api in shipped raw; do
       "$(median "${CPU[$key]}")"
   done
 done
+printf 'SUMMARY %-8s %-35s %10s %16s %8s %14s %7s %10s\n' shipped "GET prices, $CONSOLES consoles open" \
+  "$(median "${RPS[console]}")" "$(range "${RPS[console]}")" "$(median "${P99[console]}")" \
+  "$(range "${P99[console]}")" "$(median "${P50[console]}")" "$(median "${CPU[console]}")"
 printf 'SUMMARY %-44s %10s %16s %8s %14s %7s\n' "redis GET (redis-benchmark)" "$(median "${RPS[redis]}")" \
   "$(range "${RPS[redis]}")" "$(median "${P99[redis]}")" "$(range "${P99[redis]}")" "$(median "${P50[redis]}")"
 echo "MEMORY shipped API VmRSS $(rss_mib "$SHIPPED_PID") MiB, raw API VmRSS $(rss_mib "$RAW_PID") MiB (after the runs)"
@@ -186,6 +220,7 @@ echo "RATIO shipped GET hit / raw GET hit throughput:    $get_vs_raw (target >= 
 echo "RATIO shipped POST hit / shipped GET hit:          $post_vs_get (target >= 0.80: $(verdict "$post_vs_get" '>=' 0.80))"
 echo "FIGURE shipped GET hit p99:                        $get_p99 ms (target <= 20: $(verdict "$get_p99" '<=' 20))"
 echo "FIGURE shipped POST hit p99:                       $post_p99 ms (target <= 20: $(verdict "$post_p99" '<=' 20))"
+echo "RATIO shipped GET hit, $CONSOLES consoles open / none open: $(ratio "$(median "${RPS[console]}")" "$get") (p99 $(median "${P99[console]}") ms against $get_p99 ms)"
 echo "RATIO shipped GET hit / shipped constant endpoint: $(ratio "$get" "$(median "${RPS[shipped-ping]}")")"
 echo "RATIO shipped GET hit / redis GET:                 $(ratio "$get" "$(median "${RPS[redis]}")")"
 echo "RATIO shipped POST hit / the prototype's best ($PROTOTYPE_POST_RPS req/s): $(ratio "$post" "$PROTOTYPE_POST_RPS")x"

@@ -220,6 +220,7 @@ class ChaosIntegrationTests {
 			assertThat(stack.put(stack.apiPort, "/api/v1/admin/faults", "{}").statusCode()).isEqualTo(200);
 			settle(stack, commands, report);
 			check(stack, connection, writes, report);
+			assertThat(stack.contractViolations()).as("answers that break the API's OpenAPI document").isEmpty();
 		}
 		finally {
 			for (RedisWriteLog log : writes) {

@@ -19,11 +19,14 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import dev.pricingengine.common.test.OpenApiContract;
 
 import static org.awaitility.Awaitility.await;
 
@@ -64,6 +67,11 @@ final class LocalStack implements AutoCloseable {
 
 	/** The API key run-local.sh generated and printed for this run. */
 	private String apiKey;
+
+	/** The OpenAPI document the API serves, as a contract its answers keep. */
+	private OpenApiContract contract;
+
+	private final List<String> contractViolations = new CopyOnWriteArrayList<>();
 
 	private LocalStack(int redisPort, int apiPort, int apis, ChildProcess script, Path outputFile) {
 		this.redisPort = redisPort;
@@ -138,12 +146,17 @@ final class LocalStack implements AutoCloseable {
 		}
 	}
 
+	/** The API key run-local.sh generated for this run. */
+	String apiKey() {
+		return this.apiKey;
+	}
+
 	HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
 		HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
 			.timeout(Duration.ofSeconds(10))
 			.header(API_KEY_HEADER, this.apiKey)
 			.build();
-		return http.send(request, HttpResponse.BodyHandlers.ofString());
+		return exchange(port, request);
 	}
 
 	HttpResponse<String> post(int port, String path, String json) throws IOException, InterruptedException {
@@ -161,7 +174,7 @@ final class LocalStack implements AutoCloseable {
 			.header("Content-Type", "application/json")
 			.POST(HttpRequest.BodyPublishers.ofString(json))
 			.build();
-		return http.send(request, HttpResponse.BodyHandlers.ofString());
+		return exchange(port, request);
 	}
 
 	private HttpResponse<String> send(String method, int port, String path, String json)
@@ -172,7 +185,7 @@ final class LocalStack implements AutoCloseable {
 			.header(API_KEY_HEADER, this.apiKey)
 			.method(method, HttpRequest.BodyPublishers.ofString(json))
 			.build();
-		return http.send(request, HttpResponse.BodyHandlers.ofString());
+		return exchange(port, request);
 	}
 
 	HttpResponse<String> postNdjson(int port, String path, Supplier<InputStream> body)
@@ -183,7 +196,42 @@ final class LocalStack implements AutoCloseable {
 			.header(API_KEY_HEADER, this.apiKey)
 			.POST(HttpRequest.BodyPublishers.ofInputStream(body))
 			.build();
-		return http.send(request, HttpResponse.BodyHandlers.ofString());
+		return exchange(port, request);
+	}
+
+	/**
+	 * Sends a request; an answer of the API under {@code /api/} must keep the OpenAPI
+	 * document the API serves (read once, on the first such answer), or the exchange
+	 * fails here with what the document does not declare (and it is kept for
+	 * {@link #contractViolations()}).
+	 */
+	private HttpResponse<String> exchange(int port, HttpRequest request) throws IOException, InterruptedException {
+		HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+		String path = request.uri().getRawPath();
+		if (apiPorts().contains(port) && path.startsWith("/api/")) {
+			String uri = path + ((request.uri().getRawQuery() != null) ? "?" + request.uri().getRawQuery() : "");
+			List<String> violations = contract(port).violations(request.method(), uri, response.statusCode(),
+					response.headers().firstValue("Content-Type").orElse(null), response.body());
+			if (!violations.isEmpty()) {
+				this.contractViolations.addAll(violations);
+				throw new AssertionError("The answer breaks the API's OpenAPI document: " + violations);
+			}
+		}
+		return response;
+	}
+
+	private synchronized OpenApiContract contract(int port) throws IOException, InterruptedException {
+		if (this.contract == null) {
+			HttpResponse<String> document = http
+				.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/docs/openapi.json"))
+					.timeout(Duration.ofSeconds(10))
+					.build(), HttpResponse.BodyHandlers.ofString());
+			if (document.statusCode() != 200) {
+				throw new IllegalStateException("GET /docs/openapi.json answered " + document.statusCode());
+			}
+			this.contract = OpenApiContract.of(document.body());
+		}
+		return this.contract;
 	}
 
 	/**
@@ -209,6 +257,15 @@ final class LocalStack implements AutoCloseable {
 			}
 			return Long.parseLong(reply.substring(1));
 		}
+	}
+
+	/**
+	 * What the API's answers so far did not keep of its OpenAPI document, for tests whose
+	 * requests run on threads of their own (where the exchange's failure ends only that
+	 * thread).
+	 */
+	List<String> contractViolations() {
+		return List.copyOf(this.contractViolations);
 	}
 
 	/** The ports of the API replicas. */

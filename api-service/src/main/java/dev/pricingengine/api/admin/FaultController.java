@@ -7,6 +7,7 @@ import dev.pricingengine.common.fault.FaultSettings;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import reactor.core.publisher.Mono;
@@ -66,7 +67,7 @@ class FaultController {
 	 * @param failureRate share of attempts that fail, 0 to 1
 	 * @param latencyMs added latency per attempt in milliseconds
 	 */
-	record FaultRequest(Double failureRate, Long latencyMs) {
+	record FaultRequest(@Schema(example = "0.3") Double failureRate, @Schema(example = "250") Long latencyMs) {
 
 		FaultSettings toSettings() {
 			try {

@@ -7,6 +7,8 @@ import dev.pricingengine.api.system.OpenApiConfiguration;
 import dev.pricingengine.api.system.ProblemResponses;
 import dev.pricingengine.common.catalog.Product;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.media.Schema.RequiredMode;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.constraints.Pattern;
@@ -39,10 +41,10 @@ class CatalogController {
 	@GetMapping("/{productId}")
 	@Operation(summary = "A product's pricing inputs")
 	@ProblemResponses({ 400, 404, 503 })
-	Mono<ProductPayload> product(@PathVariable @Pattern(regexp = Product.ID_REGEX) String productId) {
+	Mono<ProductResponse> product(@PathVariable @Pattern(regexp = Product.ID_REGEX) String productId) {
 		return this.catalog.find(productId)
 			.switchIfEmpty(Mono.error(() -> new ProductNotFoundException(productId)))
-			.map(ProductPayload::of);
+			.map(ProductResponse::of);
 	}
 
 	/**
@@ -81,7 +83,7 @@ class CatalogController {
 	 *
 	 * @param imported number of products upserted
 	 */
-	record ImportResult(long imported) {
+	record ImportResult(@Schema(requiredMode = RequiredMode.REQUIRED) long imported) {
 
 	}
 

@@ -2,10 +2,14 @@ package dev.pricingengine.api.catalog;
 
 import java.math.BigDecimal;
 
+import dev.pricingengine.api.system.OpenApiConfiguration;
 import dev.pricingengine.common.catalog.Product;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.media.Schema.RequiredMode;
 
 /**
- * A product as clients send and read it. Prices may be JSON numbers or strings.
+ * A product as clients send it in an import. Prices may be JSON numbers or decimal
+ * strings.
  *
  * @param productId product id
  * @param category category id
@@ -13,13 +17,11 @@ import dev.pricingengine.common.catalog.Product;
  * @param floorPrice lowest market price allowed
  * @param ceilingPrice highest market price allowed
  */
-record ProductPayload(String productId, String category, BigDecimal basePrice, BigDecimal floorPrice,
-		BigDecimal ceilingPrice) {
-
-	static ProductPayload of(Product product) {
-		return new ProductPayload(product.id(), product.category(), product.basePrice(), product.floorPrice(),
-				product.ceilingPrice());
-	}
+record ProductPayload(@Schema(requiredMode = RequiredMode.REQUIRED, example = "P-42") String productId,
+		@Schema(requiredMode = RequiredMode.REQUIRED, example = "C-7") String category,
+		@Schema(requiredMode = RequiredMode.REQUIRED, ref = OpenApiConfiguration.DECIMAL) BigDecimal basePrice,
+		@Schema(requiredMode = RequiredMode.REQUIRED, ref = OpenApiConfiguration.DECIMAL) BigDecimal floorPrice,
+		@Schema(requiredMode = RequiredMode.REQUIRED, ref = OpenApiConfiguration.DECIMAL) BigDecimal ceilingPrice) {
 
 	/**
 	 * The product this payload describes.

@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
-import dev.pricingengine.api.system.ProblemException;
 import dev.pricingengine.api.system.OpenApiConfiguration;
+import dev.pricingengine.api.system.ProblemException;
 import dev.pricingengine.api.system.ProblemResponses;
 import dev.pricingengine.common.event.EnvelopeCodec;
 import dev.pricingengine.common.event.EventEnvelope;
@@ -20,6 +20,8 @@ import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.media.Schema.RequiredMode;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -205,7 +207,9 @@ class DeadLetterController {
 	 * @param partition the partition of the job's task that failed (a job has a task per
 	 * partition of its event's scope), or null for an entry that is no job's
 	 */
-	record DeadLetter(String entryId, String jobId, MarketEvent event, String error, int attempts, Integer partition) {
+	record DeadLetter(@Schema(requiredMode = RequiredMode.REQUIRED) String entryId,
+			@Schema(requiredMode = RequiredMode.REQUIRED) String jobId, MarketEvent event, String error,
+			@Schema(requiredMode = RequiredMode.REQUIRED) int attempts, Integer partition) {
 
 	}
 
@@ -215,7 +219,7 @@ class DeadLetterController {
 	 * @param items the dead letters
 	 * @param next the {@code after} of the next page, null on the last
 	 */
-	record DeadLetterPage(List<DeadLetter> items, String next) {
+	record DeadLetterPage(@Schema(requiredMode = RequiredMode.REQUIRED) List<DeadLetter> items, String next) {
 
 	}
 

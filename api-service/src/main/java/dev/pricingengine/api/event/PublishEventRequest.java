@@ -2,8 +2,10 @@ package dev.pricingengine.api.event;
 
 import java.math.BigDecimal;
 
+import dev.pricingengine.api.system.OpenApiConfiguration;
 import dev.pricingengine.common.event.MarketEvent;
 import dev.pricingengine.common.event.MarketEventType;
+import io.swagger.v3.oas.annotations.media.Schema;
 
 /**
  * Body of {@code POST /api/v1/publish-market-event}; an empty body means
@@ -16,8 +18,9 @@ import dev.pricingengine.common.event.MarketEventType;
  * {@code BASE_PRICE}
  * @param basePrice new base price ({@code BASE_PRICE})
  */
-record PublishEventRequest(MarketEventType type, BigDecimal factor, String category, String productId,
-		BigDecimal basePrice) {
+record PublishEventRequest(@Schema(example = "DEMAND_FACTOR") MarketEventType type,
+		@Schema(ref = OpenApiConfiguration.DECIMAL) BigDecimal factor, @Schema(example = "C-7") String category,
+		@Schema(example = "P-42") String productId, @Schema(ref = OpenApiConfiguration.DECIMAL) BigDecimal basePrice) {
 
 	/**
 	 * The event this request describes.

@@ -11,6 +11,8 @@ import dev.pricingengine.common.event.EventEnvelope;
 import dev.pricingengine.common.event.MarketEvent;
 import dev.pricingengine.common.job.JobFields;
 import dev.pricingengine.common.job.JobState;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.media.Schema.RequiredMode;
 
 /**
  * A job's status. Fields a job has not reached yet are null; times come from the Redis
@@ -45,10 +47,15 @@ import dev.pricingengine.common.job.JobState;
  * @param coalesced the partitions whose task was handed to the holder of their lock
  * @param partitions the job's task of each partition, by partition
  */
-record JobResponse(String jobId, JobState state, MarketEvent event, Long sequence, Integer attempts, Long processed,
-		Long total, Instant enqueuedAt, Instant startedAt, Instant finishedAt, String lock, Instant lockedAt,
-		Instant unlockedAt, Long fencingToken, Boolean lockExpired, String worker, String error, String skipped,
-		String traceId, List<Integer> coalesced, List<Task> partitions) {
+record JobResponse(@Schema(requiredMode = RequiredMode.REQUIRED) String jobId,
+		@Schema(requiredMode = RequiredMode.REQUIRED) JobState state,
+		@Schema(requiredMode = RequiredMode.REQUIRED) MarketEvent event,
+		@Schema(requiredMode = RequiredMode.REQUIRED) Long sequence,
+		@Schema(requiredMode = RequiredMode.REQUIRED) Integer attempts, Long processed, Long total, Instant enqueuedAt,
+		Instant startedAt, Instant finishedAt, String lock, Instant lockedAt, Instant unlockedAt, Long fencingToken,
+		Boolean lockExpired, String worker, String error, String skipped, String traceId,
+		@Schema(requiredMode = RequiredMode.REQUIRED) List<Integer> coalesced,
+		@Schema(requiredMode = RequiredMode.REQUIRED) List<Task> partitions) {
 
 	/**
 	 * Reads a job status hash.
@@ -121,8 +128,11 @@ record JobResponse(String jobId, JobState state, MarketEvent event, Long sequenc
 	 * @param worker the consumer that ran it
 	 * @param error why it was dead-lettered
 	 */
-	record Task(int partition, JobState state, Integer attempts, Long processed, Long total, Instant startedAt,
-			Instant finishedAt, String lock, Long fencingToken, Boolean lockExpired, String worker, String error) {
+	record Task(@Schema(requiredMode = RequiredMode.REQUIRED) int partition,
+			@Schema(requiredMode = RequiredMode.REQUIRED) JobState state,
+			@Schema(requiredMode = RequiredMode.REQUIRED) Integer attempts, Long processed, Long total,
+			Instant startedAt, Instant finishedAt, String lock, Long fencingToken, Boolean lockExpired, String worker,
+			String error) {
 
 		static Task fromHash(int partition, Map<String, String> job) {
 			Map<String, String> hash = new HashMap<>();

@@ -1,6 +1,7 @@
 package dev.pricingengine.api.price;
 
 import dev.pricingengine.common.catalog.Product;
+import io.swagger.v3.oas.annotations.media.Schema;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 
@@ -12,8 +13,9 @@ import jakarta.validation.constraints.Pattern;
  * @param userLocation the caller's location, for example {@code NY}
  * @param isPrimeMember whether the caller is a member
  */
-record PriceRequest(@NotNull @Pattern(regexp = Product.ID_REGEX) String productId,
-		@Pattern(regexp = PriceController.LOCATION_REGEX) String userLocation, Boolean isPrimeMember) {
+record PriceRequest(@Schema(example = "P-42") @NotNull @Pattern(regexp = Product.ID_REGEX) String productId,
+		@Schema(example = "NY") @Pattern(regexp = PriceController.LOCATION_REGEX) String userLocation,
+		@Schema(example = "true") Boolean isPrimeMember) {
 
 	boolean member() {
 		return Boolean.TRUE.equals(this.isPrimeMember);

@@ -1,7 +1,10 @@
 package dev.pricingengine.api.system;
 
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import io.swagger.v3.core.jackson.ModelResolver;
@@ -19,6 +22,7 @@ import io.swagger.v3.oas.models.responses.ApiResponse;
 import io.swagger.v3.oas.models.responses.ApiResponses;
 import io.swagger.v3.oas.models.security.SecurityScheme;
 import io.swagger.v3.oas.models.tags.Tag;
+import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springdoc.core.customizers.OperationCustomizer;
 
 import org.springframework.context.annotation.Bean;
@@ -38,6 +42,19 @@ public class OpenApiConfiguration {
 	 * ({@code @SecurityRequirement}).
 	 */
 	public static final String API_KEY = "api-key";
+
+	/**
+	 * The schema of money in requests: a JSON number or a decimal string such as
+	 * {@code "12.50"} ({@code @Schema(ref = DECIMAL)}).
+	 */
+	public static final String DECIMAL = "#/components/schemas/Decimal";
+
+	/**
+	 * What is always present in the schemas of {@code common}'s records, which carry no
+	 * OpenAPI annotations.
+	 */
+	private static final Map<String, List<String>> REQUIRED_IN_COMMON_SCHEMAS = Map.of("MarketEvent", List.of("type"),
+			"FaultSettings", List.of("failure_rate", "latency_ms"));
 
 	private static final String PROBLEM = "Problem";
 
@@ -66,7 +83,13 @@ public class OpenApiConfiguration {
 							.name("X-API-Key")
 							.description("A key from pricing.security.api-keys: needed to change state or "
 									+ "trigger work, and for operators' reads"))
-				.addSchemas(PROBLEM, problemSchema()))
+				.addSchemas(PROBLEM, problemSchema())
+				.addSchemas("Decimal",
+						new Schema<>().types(new LinkedHashSet<>(List.of("string", "number")))
+							.pattern("^[0-9]+(\\.[0-9]+)?$")
+							.description("A JSON number, or a decimal string such as \"12.50\" (read exactly, "
+									+ "with no binary rounding)")
+							.example("12.50")))
 			.tags(List.of(new Tag().name("Prices").description("Prices as callers see them"),
 					new Tag().name("Catalog").description("Products and their pricing inputs"),
 					new Tag().name("Market events").description("Events that change prices, published to the workers"),
@@ -74,6 +97,8 @@ public class OpenApiConfiguration {
 					new Tag().name("Dead letters").description("Jobs that could not succeed, and their replay"),
 					new Tag().name("Fault injection")
 						.description("Failures and latency injected into the workers' market-data calls"),
+					new Tag().name("Console")
+						.description("What the operators' console at /console reads: the system's overview, live"),
 					new Tag().name("System").description("Liveness of the API itself")));
 	}
 
@@ -113,6 +138,45 @@ public class OpenApiConfiguration {
 			}
 			return operation;
 		};
+	}
+
+	/**
+	 * Properties as the API writes them: one a schema does not require is written as
+	 * {@code null} when it has no value (Jackson writes every property), so its schema
+	 * admits {@code null} too; and what {@code common}'s records always hold is required.
+	 */
+	@Bean
+	OpenApiCustomizer nullWhereNotRequired() {
+		return (openApi) -> openApi.getComponents().getSchemas().forEach((name, schema) -> {
+			if (REQUIRED_IN_COMMON_SCHEMAS.containsKey(name)) {
+				schema.setRequired(REQUIRED_IN_COMMON_SCHEMAS.get(name));
+			}
+			Map<String, Schema<?>> properties = schema.getProperties();
+			if (properties == null || name.equals(PROBLEM)) {
+				return;
+			}
+			List<String> required = (schema.getRequired() != null) ? schema.getRequired() : List.of();
+			properties.replaceAll((property, value) -> required.contains(property) ? value : orNull(value));
+		});
+	}
+
+	@SuppressWarnings("unchecked")
+	private static Schema<?> orNull(Schema<?> schema) {
+		if (schema.get$ref() != null) {
+			return new Schema<>().anyOf(List.of(schema, new Schema<>().types(Set.of("null"))));
+		}
+		Set<String> types = new LinkedHashSet<>((schema.getTypes() != null) ? schema.getTypes()
+				: (schema.getType() != null) ? Set.of(schema.getType()) : Set.of());
+		if (!types.isEmpty()) {
+			types.add("null");
+			schema.setTypes(types);
+			if (schema.getEnum() != null && !schema.getEnum().contains(null)) {
+				List<Object> values = new ArrayList<>(schema.getEnum());
+				values.add(null);
+				((Schema<Object>) schema).setEnum(values);
+			}
+		}
+		return schema;
 	}
 
 	/**

@@ -2,6 +2,7 @@ package dev.pricingengine.api.catalog;
 
 import dev.pricingengine.api.ApiIntegrationTest;
 import dev.pricingengine.api.TestApiKey;
+import dev.pricingengine.common.catalog.Product;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -16,7 +17,7 @@ class DemoCatalogSeedingIntegrationTests {
 	@Test
 	void seedsTheDemoCatalogIntoAnEmptyCatalog() {
 		for (int index : new int[] { 1, 17, 50 }) {
-			ProductPayload expected = ProductPayload.of(DemoCatalog.product(index));
+			Product expected = DemoCatalog.product(index);
 			this.client.get()
 				.uri("/api/v1/catalog/P-" + index)
 				.exchange()

@@ -1,22 +1,15 @@
 package dev.pricingengine.api.event;
 
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import dev.pricingengine.api.ApiIntegrationTest;
+import dev.pricingengine.api.EventChannelSubscriber;
 import dev.pricingengine.common.event.EnvelopeCodec;
 import dev.pricingengine.common.event.EventEnvelope;
 import dev.pricingengine.common.event.MarketEventType;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
-import io.lettuce.core.AbstractRedisClient;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
-import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -83,7 +76,7 @@ class EventPublishingIntegrationTests {
 
 	@Test
 	void publishesANumberedEnvelopeAndAnswers202WithTheJobLink() throws Exception {
-		try (Subscriber subscriber = new Subscriber()) {
+		try (EventChannelSubscriber subscriber = new EventChannelSubscriber(this.connectionFactory, this.keys)) {
 			EventEnvelope first = publish("{\"type\":\"DEMAND_FACTOR\",\"factor\":\"1.15\",\"category\":\"C-3\"}",
 					subscriber);
 			assertThat(first.event().type()).isEqualTo(MarketEventType.DEMAND_FACTOR);
@@ -99,7 +92,7 @@ class EventPublishingIntegrationTests {
 
 	@Test
 	void anEmptyBodyMeansRecalculate() throws Exception {
-		try (Subscriber subscriber = new Subscriber()) {
+		try (EventChannelSubscriber subscriber = new EventChannelSubscriber(this.connectionFactory, this.keys)) {
 			assertThat(publish("", subscriber).event().type()).isEqualTo(MarketEventType.RECALCULATE);
 		}
 	}
@@ -111,7 +104,7 @@ class EventPublishingIntegrationTests {
 			"{\"type\":\"BASE_PRICE\",\"base_price\":\"1.00\"}", "{\"type\":\"PANIC\"}", "{\"factor\":1.1}",
 			"{\"type\":\"RECALCULATE\",\"factor\":2}", "[1]", "{\"type\":" })
 	void rejectsInvalidEventsWith400AndPublishesNothing(String body) throws Exception {
-		try (Subscriber subscriber = new Subscriber()) {
+		try (EventChannelSubscriber subscriber = new EventChannelSubscriber(this.connectionFactory, this.keys)) {
 			publishRequest(body).expectStatus()
 				.isBadRequest()
 				.expectHeader()
@@ -148,7 +141,7 @@ class EventPublishingIntegrationTests {
 			.contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
 	}
 
-	private EventEnvelope publish(String body, Subscriber subscriber) throws InterruptedException {
+	private EventEnvelope publish(String body, EventChannelSubscriber subscriber) throws InterruptedException {
 		WebTestClient.RequestBodySpec request = this.client.post()
 			.uri("/api/v1/publish-market-event")
 			.contentType(MediaType.APPLICATION_JSON);
@@ -172,48 +165,6 @@ class EventPublishingIntegrationTests {
 		assertThat(redis().zscore(this.keys.unbridgedEvents(), envelope.eventId())).isNotNull();
 		assertThat(redis().hget(this.keys.unbridgedEnvelopes(), envelope.eventId())).isEqualTo(message);
 		return envelope;
-	}
-
-	/** A stand-in listener: a real subscription to the events channel. */
-	private final class Subscriber implements AutoCloseable {
-
-		final BlockingQueue<String> received = new LinkedBlockingQueue<>();
-
-		private final StatefulRedisPubSubConnection<String, String> connection;
-
-		Subscriber() {
-			AbstractRedisClient client = EventPublishingIntegrationTests.this.connectionFactory
-				.getRequiredNativeClient();
-			RedisKeys keys = EventPublishingIntegrationTests.this.keys;
-			this.connection = (client instanceof RedisClusterClient cluster) ? cluster.connectPubSub(StringCodec.UTF8)
-					: ((RedisClient) client).connectPubSub(StringCodec.UTF8);
-			this.connection.addListener(new RedisPubSubAdapter<>() {
-
-				@Override
-				public void message(String channel, String message) {
-					Subscriber.this.received.add(message);
-				}
-
-				@Override
-				public void smessage(String shardChannel, String message) {
-					Subscriber.this.received.add(message);
-				}
-
-			});
-			if (client instanceof RedisClusterClient) {
-				// as the listeners do: where SPUBLISH counts receivers
-				this.connection.sync().ssubscribe(keys.shardedEventsChannel());
-			}
-			else {
-				this.connection.sync().subscribe(keys.eventsChannel());
-			}
-		}
-
-		@Override
-		public void close() {
-			this.connection.close();
-		}
-
 	}
 
 	private WebTestClient.ResponseSpec publishRequest(String body) {

@@ -1,8 +1,11 @@
 package dev.pricingengine.api.job;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import dev.pricingengine.api.ApiIntegrationTest;
@@ -13,11 +16,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import tools.jackson.databind.JsonNode;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 /**
@@ -103,6 +108,70 @@ class JobControllerIntegrationTests {
 						Map.of(JobFields.STATE, "RUNNING", JobFields.ENVELOPE, "{\"event_id\":")),
 				arguments("a count that is not a number",
 						Map.of(JobFields.STATE, "RUNNING", JobFields.ENVELOPE, ENVELOPE, JobFields.PROCESSED, "many")));
+	}
+
+	/**
+	 * The newest jobs are those of the newest job stream entries (one per task), newest
+	 * first, each once, optionally in one state; a job whose status expired is left out.
+	 */
+	@Test
+	void listsTheNewestJobsFirstOnceEachAndByState() {
+		List<String> ids = IntStream.range(0, 4).mapToObj((i) -> UUID.randomUUID().toString()).toList();
+		String[] states = { "SUCCEEDED", "DEAD_LETTERED", "SUCCEEDED", "RUNNING" };
+		for (int i = 0; i < ids.size(); i++) {
+			String jobId = ids.get(i);
+			if (i != 2) {
+				store(jobId, Map.of(JobFields.STATE, states[i], JobFields.ENVELOPE, ENVELOPE.formatted(jobId)));
+			}
+			// two tasks of the job: two entries
+			for (String partition : List.of("0", "1")) {
+				this.redisConnection.connection()
+					.sync()
+					.xadd(this.keys.jobStream(), Map.of("event_id", jobId, "partition", partition));
+			}
+		}
+		List<String> listed = jobIds("/api/v1/jobs?limit=200");
+		assertThat(listed.stream().filter(ids::contains).toList())
+			.as("newest first, once each, the expired one left out")
+			.containsExactly(ids.get(3), ids.get(1), ids.get(0));
+		assertThat(jobIds("/api/v1/jobs?state=SUCCEEDED&limit=200")).contains(ids.get(0))
+			.doesNotContain(ids.get(1), ids.get(3));
+		assertThat(jobIds("/api/v1/jobs?limit=1")).containsExactly(ids.get(3));
+	}
+
+	@Test
+	void refusesAnUnknownStateOrLimitNamingWhatIsAccepted() {
+		this.client.get()
+			.uri("/api/v1/jobs?state=PANIC")
+			.exchange()
+			.expectStatus()
+			.isBadRequest()
+			.expectBody()
+			.jsonPath("$.detail")
+			.isEqualTo("'state' must be one of QUEUED, RUNNING, RETRYING, SUCCEEDED, COALESCED, DEAD_LETTERED, "
+					+ "not 'PANIC'");
+		this.client.get()
+			.uri("/api/v1/jobs?limit=0")
+			.exchange()
+			.expectStatus()
+			.isBadRequest()
+			.expectBody()
+			.jsonPath("$.detail")
+			.isEqualTo("'limit' must be between 1 and 200");
+	}
+
+	private List<String> jobIds(String uri) {
+		List<String> ids = new ArrayList<>();
+		this.client.get()
+			.uri(uri)
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody(JsonNode.class)
+			.returnResult()
+			.getResponseBody()
+			.forEach((job) -> ids.add(job.get("job_id").asString()));
+		return ids;
 	}
 
 	private void store(String jobId, Map<String, String> fields) {

@@ -22,7 +22,8 @@ import static org.mockito.Mockito.verifyNoInteractions;
  * The HTTP edge alone: bad path, query and body values are answered with 400 problem
  * details before anything reaches the price service (and so Redis).
  */
-@WebFluxTest(controllers = PriceController.class,
+// no Redis in this slice: nothing to announce the instance to
+@WebFluxTest(controllers = PriceController.class, properties = "pricing.heartbeat.enabled=false",
 		excludeFilters = @ComponentScan.Filter(type = FilterType.REGEX, pattern = ".*\\.catalog\\..*"))
 @Import({ SecurityConfiguration.class, ApiKeys.class })
 @EnableConfigurationProperties(ApiKeyProperties.class)

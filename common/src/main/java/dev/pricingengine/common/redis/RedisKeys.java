@@ -183,6 +183,19 @@ public final class RedisKeys {
 		return this.intake + "coalesced-events" + ((partition == 0) ? "" : ":" + partition);
 	}
 
+	/**
+	 * Sorted set of the instances of every service that announce themselves (instance
+	 * {@code service:host-pid} → when Redis last heard from it, Redis clock, ms).
+	 */
+	public String instances() {
+		return this.intake + "instances";
+	}
+
+	/** Hash of the instances' statuses, as their last heartbeat wrote them (JSON). */
+	public String instanceStatus() {
+		return this.intake + "instance-status";
+	}
+
 	/** Hash of the fault-injection settings every worker reads. */
 	public String faults() {
 		return this.prefix + "faults";

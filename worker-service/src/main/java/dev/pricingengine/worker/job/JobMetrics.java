@@ -1,14 +1,13 @@
 package dev.pricingengine.worker.job;
 
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
 import dev.pricingengine.common.job.JobState;
 import dev.pricingengine.common.redis.RedisKeys;
 import dev.pricingengine.common.redis.SharedRedisConnection;
+import dev.pricingengine.common.redis.StreamGroupInfo;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -92,7 +91,7 @@ class JobMetrics {
 			.sync()
 			.xinfoGroups(keys.jobStream())
 			.stream()
-			.map(JobMetrics::fields)
+			.map(StreamGroupInfo::fields)
 			.filter((group) -> properties.group().equals(group.get("name")))
 			.map((group) -> group.get(field))
 			.filter(Number.class::isInstance)
@@ -100,21 +99,6 @@ class JobMetrics {
 			.findFirst()
 			.orElse(Double.NaN);
 		Gauge.builder(name, redisConnection, value).description(description).register(this.meters);
-	}
-
-	/**
-	 * One group of {@code XINFO GROUPS}: a flat name/value list (RESP2) or a map (RESP3).
-	 */
-	private static Map<Object, Object> fields(Object group) {
-		if (group instanceof Map<?, ?> map) {
-			return new HashMap<>(map);
-		}
-		List<?> flat = (List<?>) group;
-		Map<Object, Object> fields = new HashMap<>();
-		for (int i = 0; i + 1 < flat.size(); i += 2) {
-			fields.put(flat.get(i), flat.get(i + 1));
-		}
-		return fields;
 	}
 
 }

@@ -104,9 +104,11 @@ class JobProcessor {
 
 	private final Duration deadLetterRetention;
 
+	private final CurrentTasks currentTasks;
+
 	JobProcessor(SharedRedisConnection redisConnection, RedissonClient redisson, Recalculator recalculator,
 			MarketDataStep marketData, RetryTemplate jobRetryTemplate, RedisKeys keys, WorkerProperties properties,
-			DeadLetterProperties deadLetters, JobMetrics metrics) {
+			DeadLetterProperties deadLetters, JobMetrics metrics, CurrentTasks currentTasks) {
 		this.redisConnection = redisConnection;
 		this.redisson = redisson;
 		this.recalculator = recalculator;
@@ -119,6 +121,7 @@ class JobProcessor {
 			.toArray(RedisKeys.Partition[]::new);
 		this.metrics = metrics;
 		this.deadLetterRetention = deadLetters.retention();
+		this.currentTasks = currentTasks;
 	}
 
 	/**
@@ -167,6 +170,7 @@ class JobProcessor {
 			}
 		}
 		finally {
+			this.currentTasks.finished(worker);
 			span.end();
 		}
 	}
@@ -243,6 +247,7 @@ class JobProcessor {
 	private void run(EventEnvelope envelope, int partition, String worker, int attempt) {
 		String lockName = this.partitions[partition].recalculationLock(this.lockName);
 		RedisClusterCommands<String, String> redis = this.redisConnection.connection().sync();
+		this.currentTasks.started(worker, envelope.eventId(), partition, attempt);
 		record(redis, envelope, partition, JobFields.STARTED_AT, JobFields.STATE,
 				(attempt == 1) ? JobState.RUNNING.name() : JobState.RETRYING.name(), JobFields.ATTEMPTS,
 				String.valueOf(attempt), JobFields.WORKER, worker, JobFields.LOCK, lockName);
@@ -258,14 +263,16 @@ class JobProcessor {
 			return;
 		}
 		lockSpan.setAttribute(FENCING_TOKEN, token);
+		this.currentTasks.locked(worker, token);
 		Recalculator.Result result;
 		List<String> skipped;
 		boolean released;
 		try (Scope scope = lockSpan.makeCurrent()) {
 			record(redis, envelope, partition, JobFields.LOCKED_AT, JobFields.STATE, JobState.RUNNING.name(),
 					JobFields.FENCING_TOKEN, String.valueOf(token));
-			result = this.recalculator.apply(partition, envelope, token, (processed) -> record(redis, envelope,
-					partition, null, JobFields.PROCESSED, String.valueOf(processed)));
+			result = this.recalculator.apply(partition, envelope, token,
+					(processed, total) -> record(redis, envelope, partition, null, JobFields.PROCESSED,
+							String.valueOf(processed), JobFields.TOTAL, String.valueOf(total)));
 			skipped = new ArrayList<>(result.skipped());
 			skipped.addAll(drainCoalesced(redis, partition, token));
 			record(redis, envelope, partition, JobFields.UNLOCKED_AT);
@@ -424,7 +431,7 @@ class JobProcessor {
 		if (scope == null) {
 			return List.of();
 		}
-		return this.recalculator.recalculate(partition, scope, token, (processed) -> {
+		return this.recalculator.recalculate(partition, scope, token, (processed, total) -> {
 		}).skipped();
 	}
 

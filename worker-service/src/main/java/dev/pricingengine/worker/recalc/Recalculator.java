@@ -21,7 +21,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.LongConsumer;
 
 import dev.pricingengine.common.catalog.Product;
 import dev.pricingengine.common.catalog.ProductCodec;
@@ -157,11 +156,12 @@ public class Recalculator {
 	 * @param partition the partition, whose lock the caller holds
 	 * @param envelope the event
 	 * @param fencingToken the partition's recalculation lock's token
-	 * @param progress told the number of products processed so far, after each batch
+	 * @param progress told the products processed so far and the products in scope, as
+	 * batches are written (at least every 200 ms, and at the start and the end)
 	 * @return what was done
 	 * @throws UnknownProductException if a base price names a product the catalog lacks
 	 */
-	public Result apply(int partition, EventEnvelope envelope, long fencingToken, LongConsumer progress) {
+	public Result apply(int partition, EventEnvelope envelope, long fencingToken, Progress progress) {
 		applyEvent(partition, envelope);
 		return recalculate(partition, Scope.of(envelope.event()), fencingToken, progress);
 	}
@@ -184,12 +184,12 @@ public class Recalculator {
 	 * @param partition the partition, whose lock the caller holds
 	 * @param scope the products to recalculate (those of other partitions are left out)
 	 * @param fencingToken the partition's recalculation lock's token
-	 * @param progress told the number of products processed so far, as batches are
-	 * written
+	 * @param progress told the products processed so far and the products in scope, as
+	 * batches are written (at least every 200 ms, and at the start and the end)
 	 * @return what was done
 	 * @throws FencedOutException if a newer holder of the lock has written prices
 	 */
-	public Result recalculate(int partition, Scope scope, long fencingToken, LongConsumer progress) {
+	public Result recalculate(int partition, Scope scope, long fencingToken, Progress progress) {
 		ClusterAwareConnection connection = this.redisConnection.connection();
 		RedisClusterCommands<String, String> redis = connection.sync();
 		RedisKeys.Partition data = this.keys.partition(partition);
@@ -199,6 +199,7 @@ public class Recalculator {
 			.filter((product) -> this.keys.partitionOf(product) == partition)
 			.toList();
 		long total = categories.stream().mapToLong((each) -> redis.hlen(data.category(each))).sum() + products.size();
+		progress.report(0, total);
 		Pass pass = new Pass(connection, data, fencingToken, categories);
 		Pass.ProductCursor cursor = pass.new ProductCursor(categories, products);
 		Deque<PendingWrite> writes = new ArrayDeque<>();
@@ -216,7 +217,7 @@ public class Recalculator {
 					processed += pass.await(writes.poll());
 				}
 				if (System.nanoTime() - lastReport > PROGRESS_INTERVAL.toNanos()) {
-					progress.accept(processed);
+					progress.report(processed, total);
 					lastReport = System.nanoTime();
 				}
 			}
@@ -231,7 +232,7 @@ public class Recalculator {
 				read.span().end();
 			}
 		}
-		progress.accept(processed);
+		progress.report(processed, total);
 		return new Result(processed, total, List.copyOf(pass.skipped));
 	}
 
@@ -841,6 +842,19 @@ public class Recalculator {
 		Collection<String> categories(RedisClusterCommands<String, String> redis, RedisKeys.Partition keys) {
 			return this.all ? redis.smembers(keys.categories()) : this.categories;
 		}
+
+	}
+
+	/** Told how far a recalculation is. */
+	@FunctionalInterface
+	public interface Progress {
+
+		/**
+		 * How far the recalculation is.
+		 * @param processed products processed so far
+		 * @param total products in its scope (counted at its start)
+		 */
+		void report(long processed, long total);
 
 	}
 

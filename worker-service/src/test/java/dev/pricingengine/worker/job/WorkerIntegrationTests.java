@@ -254,7 +254,7 @@ class WorkerIntegrationTests {
 			.containsExactly("12.00|10.00|0|9", "13.00|10.00|0|9");
 		assertThat(redis().get(fenceRejections(partition))).as("refused writes, counted").isEqualTo("1");
 		assertThatExceptionOfType(FencedOutException.class).isThrownBy(() -> this.recalculator
-			.recalculate(partition.index(), Recalculator.Scope.of(MarketEvent.RECALCULATE), 8, (processed) -> {
+			.recalculate(partition.index(), Recalculator.Scope.of(MarketEvent.RECALCULATE), 8, (processed, total) -> {
 			}));
 		assertThat(redis().get(this.keys.price(other))).isNull();
 	}
@@ -368,15 +368,15 @@ class WorkerIntegrationTests {
 	void storedPricesAreReadOnlyWhileSomeTurnOutUnchanged() {
 		RedisKeys.Partition partition = this.keys.partitionFor("C-3-P14");
 		Recalculator.Scope everything = Recalculator.Scope.of(MarketEvent.RECALCULATE);
-		this.recalculator.recalculate(partition.index(), everything, 1, (processed) -> {
+		this.recalculator.recalculate(partition.index(), everything, 1, (processed, total) -> {
 		});
 		long before = mgetCalls(partition);
-		this.recalculator.recalculate(partition.index(), everything, 2, (processed) -> {
+		this.recalculator.recalculate(partition.index(), everything, 2, (processed, total) -> {
 		});
 		long unchangedPass = mgetCalls(partition) - before;
 		redis().hset(partition.market(), "global", "1.5");
 		before = mgetCalls(partition);
-		this.recalculator.recalculate(partition.index(), everything, 3, (processed) -> {
+		this.recalculator.recalculate(partition.index(), everything, 3, (processed, total) -> {
 		});
 		long changedPass = mgetCalls(partition) - before;
 		int products = CATEGORIES.stream().mapToInt((category) -> productsOf(partition, category).size()).sum();
@@ -451,7 +451,7 @@ class WorkerIntegrationTests {
 			for (long token = 1; token <= 3; token++) {
 				for (RedisKeys.Partition partition : partitions()) {
 					this.recalculator.recalculate(partition.index(),
-							new Recalculator.Scope(false, Set.of(category), Set.of()), token, (processed) -> {
+							new Recalculator.Scope(false, Set.of(category), Set.of()), token, (processed, total) -> {
 							});
 				}
 			}
