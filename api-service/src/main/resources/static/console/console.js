@@ -345,9 +345,9 @@ async function lookUpPrice() {
   if ($('price-member').checked) {
     query.set('member', 'true');
   }
-  const [price, product] = await Promise.all([
+  const [price, explanation] = await Promise.all([
     api('GET', `/api/v1/prices/${encodeURIComponent(id)}?${query}`),
-    api('GET', `/api/v1/catalog/${encodeURIComponent(id)}`)]);
+    api('GET', `/api/v1/prices/${encodeURIComponent(id)}/explanation`)]);
   if (!price.ok) {
     say('price-message', problem(price), false);
     $('price-fields').replaceChildren();
@@ -355,11 +355,23 @@ async function lookUpPrice() {
   }
   say('price-message', `${id}: ${price.body.final_price} for this caller`, true);
   const fields = [['Final price (this caller)', price.body.final_price], ['Market price', price.body.market_price],
-    ['Discount rate', price.body.discount_rate], ['Base price', price.body.base_price],
-    ['Source', price.body.source], ['Market price computed at', price.body.computed_at]];
-  if (product.ok) {
-    fields.push(['Category', product.body.category], ['Floor price', product.body.floor_price],
-      ['Ceiling price', product.body.ceiling_price]);
+    ['Discount rate', price.body.discount_rate], ['Source', price.body.source],
+    ['Market price computed at', price.body.computed_at]];
+  if (explanation.ok) {
+    const why = explanation.body;
+    fields.push(['Category', why.category], ['Base price', why.base_price], ['Floor price', why.floor_price],
+      ['Ceiling price', why.ceiling_price],
+      ...why.factors.map((factor) => [`${factor.scope[0].toUpperCase()}${factor.scope.slice(1)} factor`,
+        `${factor.value} (${factor.sequence === null ? 'no event set it' : `set by event #${factor.sequence}`}, ${factor.field})`]),
+      ['Price the rule gives now', why.rule_price]);
+    if (why.stored) {
+      fields.push(['Stored market price', `${why.stored.price}${why.stored.price === why.rule_price ? ' (as the rule gives)' : ' (the rule now gives another: a recalculation is due)'}`],
+        ['Stored at', why.stored.computed_at],
+        ['Written by', why.stored.fencing_token === 0 ? 'the read path (no lock)' : `the lock holder with fencing token ${why.stored.fencing_token}`]);
+    }
+    else {
+      fields.push(['Stored market price', 'none (the next read computes it)']);
+    }
   }
   $('price-fields').replaceChildren(...fields.flatMap(([name, value]) => [el('dt', {}, name),
     el('dd', {}, String(value ?? dash))]));

@@ -41,6 +41,8 @@ class ConsoleBrowserIntegrationTests {
 
 	private static final Pattern EVENT_ID = Pattern.compile("event ([0-9a-f-]{36})");
 
+	private static final Pattern SEQUENCE = Pattern.compile("sequence (\\d+)");
+
 	private LocalStack stack;
 
 	private Browser browser;
@@ -131,6 +133,14 @@ class ConsoleBrowserIntegrationTests {
 		assertThat(this.stack.get(this.stack.apiPort, "/api/v1/jobs/" + eventId).body())
 			.contains("\"state\":\"SUCCEEDED\"");
 		this.browser.screenshot("publish");
+		String sequence = match(SEQUENCE, accepted);
+		// P-3 is in C-3 (the demo catalog deals products over its categories in turn)
+		Map<String, String> price = price("P-3");
+		assertThat(price.get("Category factor")).isEqualTo("1.1 (set by event #" + sequence + ", category:C-3)");
+		assertThat(price.get("Stored market price")).endsWith("(as the rule gives)");
+		assertThat(price.get("Written by")).matches("the lock holder with fencing token \\d+");
+		this.browser.screenshot("prices-explained");
+		view("publish");
 		this.browser.find("publish-job").findElement(By.tagName("a")).click();
 		this.browser.await("the job's page", WAIT, (driver) -> field("job-fields", "State").equals("SUCCEEDED"));
 		assertThat(field("job-fields", "Event")).isEqualTo("DEMAND_FACTOR category C-3 × 1.1");

@@ -52,8 +52,11 @@ class OverviewFeed implements SmartLifecycle {
 
 	private final Flux<Overview> feed;
 
-	/** Ends every watcher's stream when the API stops. */
-	private final Sinks.Empty<Void> stopped = Sinks.empty();
+	/**
+	 * Ends every watcher's stream when the API stops; a new one for each start (a test's
+	 * cached context is stopped and started again).
+	 */
+	private volatile Sinks.Empty<Void> stopped = Sinks.empty();
 
 	private volatile boolean running;
 
@@ -83,6 +86,7 @@ class OverviewFeed implements SmartLifecycle {
 
 	@Override
 	public void start() {
+		this.stopped = Sinks.empty();
 		this.running = true;
 	}
 

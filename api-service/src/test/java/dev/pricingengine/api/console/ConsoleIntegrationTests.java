@@ -168,6 +168,9 @@ class ConsoleIntegrationTests {
 		feed.stop();
 		assertThat(watched).succeedsWithin(Duration.ofSeconds(2)).asInstanceOf(LIST).isNotEmpty();
 		assertThat(feed.feed().collectList().block(Duration.ofSeconds(2))).as("a watcher after the stop").isEmpty();
+		feed.start();
+		assertThat(feed.feed().blockFirst(Duration.ofSeconds(10))).as("a watcher after a new start").isNotNull();
+		feed.stop();
 	}
 
 	@Test
