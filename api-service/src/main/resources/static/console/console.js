@@ -15,6 +15,8 @@ const $ = (id) => document.getElementById(id);
 const history = [];
 let jaegerUrl = 'http://localhost:16686';
 let refreshTimer = null;
+// the number of the latest publication from the form: an older one's job is no longer followed
+let publications = 0;
 
 // --- helpers ---------------------------------------------------------------------------
 
@@ -337,6 +339,8 @@ async function setFaults(settings) {
 // --- prices ----------------------------------------------------------------------------
 
 async function lookUpPrice() {
+  say('price-message', 'Looking up…');
+  $('price-fields').replaceChildren();
   const id = $('price-product').value.trim();
   const query = new URLSearchParams();
   if ($('price-location').value.trim()) {
@@ -388,8 +392,11 @@ async function publish() {
       body[field] = value;
     }
   }
+  const publication = ++publications;
   $('publish-progress').hidden = true;
   $('publish-job').textContent = '';
+  $('publish-answer').textContent = '';
+  say('publish-message', 'Publishing…');
   const answer = await api('POST', '/api/v1/publish-market-event', body);
   $('publish-answer').textContent = `${answer.status}\n${JSON.stringify(answer.body, null, 2)}`;
   if (!answer.ok) {
@@ -397,13 +404,14 @@ async function publish() {
     return;
   }
   say('publish-message', `Accepted (${answer.status}): event ${answer.body.event_id}, sequence ${answer.body.sequence}`, true);
-  followJob(answer.body.job, answer.body.event_id);
+  followJob(answer.body.job, answer.body.event_id, publication);
 }
 
-async function followJob(path, id) {
+/** Follows a published event's job until it ends, or another publication starts. */
+async function followJob(path, id, publication) {
   const bar = $('publish-progress');
   bar.hidden = false;
-  for (;;) {
+  while (publication === publications) {
     const answer = await api('GET', path);
     if (answer.ok) {
       bar.max = answer.body.total || 1;
@@ -440,8 +448,8 @@ function route() {
     }
   }
   const every = (ms, load) => {
-    load();
     refreshTimer = setInterval(load, ms);
+    load();
   };
   if (name === 'jobs') {
     every(2000, showJobs);
@@ -449,8 +457,10 @@ function route() {
   else if (name === 'job') {
     const jobId = decodeURIComponent(id);
     const load = async () => {
-      if (!(await showJob(jobId))) {
-        clearInterval(refreshTimer);
+      const timer = refreshTimer;
+      // a job that has ended changes no more: stop refreshing it, unless the view changed
+      if (!(await showJob(jobId)) && timer === refreshTimer) {
+        clearInterval(timer);
       }
     };
     every(1000, load);

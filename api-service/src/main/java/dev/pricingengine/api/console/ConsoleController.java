@@ -1,7 +1,10 @@
 package dev.pricingengine.api.console;
 
 import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
 
+import dev.pricingengine.api.system.ProblemException;
 import dev.pricingengine.api.system.ProblemResponses;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -10,6 +13,7 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -24,6 +28,9 @@ import org.springframework.web.bind.annotation.RestController;
 @Tag(name = "Console")
 class ConsoleController {
 
+	/** How long a read of the overview waits for a snapshot (Redis away: none comes). */
+	private static final Duration SNAPSHOT_WAIT = Duration.ofSeconds(5);
+
 	private final OverviewFeed overview;
 
 	private final ConsoleProperties properties;
@@ -35,12 +42,16 @@ class ConsoleController {
 
 	@GetMapping("/api/v1/console/overview")
 	@Operation(summary = "The system now",
-			description = "Events, jobs by state (of the newest " + OverviewFeed.SAMPLED_ENTRIES
-					+ " job stream entries), the job stream's groups, dead letters, each partition's lock, "
-					+ "and the instances that announce themselves; rates are null (see the stream)")
+			description = "The live feed's latest snapshot: events, jobs by state (of the newest "
+					+ OverviewFeed.SAMPLED_ENTRIES + " job stream entries), the job stream's groups, dead letters, "
+					+ "each partition's lock, and the instances that announce themselves")
 	@ProblemResponses({ 503 })
 	Mono<Overview> overview() {
-		return this.overview.now();
+		return this.overview.feed()
+			.next()
+			.timeout(SNAPSHOT_WAIT)
+			.onErrorMap(TimeoutException.class, (ex) -> new ProblemException(HttpStatus.SERVICE_UNAVAILABLE,
+					"no-snapshot", "No snapshot", "No snapshot of the system could be taken: Redis is unreachable"));
 	}
 
 	@GetMapping(path = "/api/v1/console/overview/stream", produces = MediaType.TEXT_EVENT_STREAM_VALUE)

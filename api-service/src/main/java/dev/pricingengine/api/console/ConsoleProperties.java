@@ -4,6 +4,7 @@ import java.net.URI;
 import java.time.Duration;
 
 import jakarta.validation.constraints.NotNull;
+import org.hibernate.validator.constraints.time.DurationMin;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -18,6 +19,6 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("pricing.console")
 @Validated
 record ConsoleProperties(@DefaultValue("http://localhost:16686") @NotNull URI jaegerUrl,
-		@DefaultValue("1s") @NotNull Duration refresh) {
+		@DefaultValue("1s") @NotNull @DurationMin(millis = 100) Duration refresh) {
 
 }

@@ -8,8 +8,9 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.media.Schema.RequiredMode;
 
 /**
- * One snapshot of the system, as the console's overview shows it; rates are over the time
- * since the snapshot before (null in the first).
+ * One snapshot of the system, as the console's overview shows it. Rates are summed over
+ * the instances that announce themselves, each over the time between its last two
+ * heartbeats (null in a feed's first snapshot).
  *
  * @param at when it was taken (Redis clock)
  * @param events the market events published
@@ -32,9 +33,10 @@ record Overview(@Schema(requiredMode = RequiredMode.REQUIRED) Instant at,
 	 * Market events.
 	 *
 	 * @param sequence the sequence of the newest accepted event (all API replicas)
-	 * @param acceptedPerSecond events accepted per second, from the sequence
-	 * @param refusedPerSecond events refused per second (any answer but 202), summed over
-	 * the API replicas that announce themselves
+	 * @param acceptedPerSecond events accepted (202) per second
+	 * @param refusedPerSecond events refused per second: any other answer of the publish
+	 * endpoint (bad input, rate limit, no listener, Redis away); a request without a
+	 * valid key is refused before it reaches the endpoint and is not counted
 	 */
 	record EventRates(@Schema(requiredMode = RequiredMode.REQUIRED) long sequence, Double acceptedPerSecond,
 			Double refusedPerSecond) {

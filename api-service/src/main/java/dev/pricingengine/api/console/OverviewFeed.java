@@ -19,6 +19,8 @@ import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.ScoredValue;
 import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -42,7 +44,15 @@ class OverviewFeed implements SmartLifecycle {
 	/** Job stream entries whose jobs are counted by state. */
 	static final int SAMPLED_ENTRIES = 200;
 
+	private static final Logger logger = LoggerFactory.getLogger(OverviewFeed.class);
+
 	private static final JsonMapper json = JsonMapper.builder().build();
+
+	private static final String EVENTS_ACCEPTED = "events_accepted";
+
+	private static final String EVENTS_REFUSED = "events_refused";
+
+	private static final String PRICES_RECALCULATED = "prices_recalculated";
 
 	private final SharedRedisConnection redisConnection;
 
@@ -104,11 +114,6 @@ class OverviewFeed implements SmartLifecycle {
 	@Override
 	public boolean isRunning() {
 		return this.running;
-	}
-
-	/** One snapshot, taken now, without rates. */
-	Mono<Overview> now() {
-		return Mono.defer(this::sample).map(Sample::overview);
 	}
 
 	private Mono<Sample> sample() {
@@ -207,28 +212,42 @@ class OverviewFeed implements SmartLifecycle {
 		});
 	}
 
+	/**
+	 * The instances' last heartbeats; a status that cannot be read (another release's,
+	 * say) is left out rather than failing the snapshot.
+	 */
 	private List<Heartbeat> heartbeats(List<ScoredValue<String>> seen, Map<String, String> statuses, long now) {
-		long aliveWithin = 3 * this.heartbeatInterval.toMillis();
 		List<Heartbeat> heartbeats = new ArrayList<>();
 		for (ScoredValue<String> instance : seen) {
 			String status = statuses.get(instance.getValue());
 			if (status == null) {
 				continue;
 			}
-			JsonNode fields = json.readTree(status);
-			long lastSeen = Math.max(0, now - (long) instance.getScore());
-			List<Overview.WorkerTask> tasks = new ArrayList<>();
-			fields.path("tasks")
-				.forEach((task) -> tasks.add(new Overview.WorkerTask(task.path("consumer").asString(),
-						task.path("job_id").asString(), task.path("partition").asInt(), task.path("attempt").asInt(),
-						instant(task.path("started_at")),
-						task.has("fencing_token") ? task.get("fencing_token").asLong() : null,
-						instant(task.path("locked_at")))));
-			heartbeats.add(new Heartbeat(instance.getValue(), fields,
-					new Overview.ServiceInstance(fields.path("service").asString(), fields.path("instance").asString(),
-							lastSeen < aliveWithin, lastSeen, instant(fields.path("started_at")), tasks)));
+			try {
+				heartbeats.add(heartbeat(instance.getValue(), (long) instance.getScore(), json.readTree(status), now));
+			}
+			catch (RuntimeException ex) {
+				logger.debug("Heartbeat of {} left out: {}", instance.getValue(), ex.getMessage());
+			}
 		}
 		return heartbeats;
+	}
+
+	private Heartbeat heartbeat(String id, long seenAt, JsonNode fields, long now) {
+		long lastSeen = Math.max(0, now - seenAt);
+		// alive while its last heartbeat is younger than three of its own intervals
+		long interval = fields.path("interval_ms").asLong(this.heartbeatInterval.toMillis());
+		List<Overview.WorkerTask> tasks = new ArrayList<>();
+		fields.path("tasks")
+			.forEach((task) -> tasks
+				.add(new Overview.WorkerTask(task.path("consumer").asString(), task.path("job_id").asString(),
+						task.path("partition").asInt(), task.path("attempt").asInt(), instant(task.path("started_at")),
+						task.has("fencing_token") ? task.get("fencing_token").asLong() : null,
+						instant(task.path("locked_at")))));
+		return new Heartbeat(id, seenAt, fields,
+				new Overview.ServiceInstance(fields.path("service").asString(), fields.path("instance").asString(),
+						lastSeen < 3 * interval, lastSeen, instant(fields.path("started_at")), tasks),
+				Map.of());
 	}
 
 	private static Instant instant(JsonNode text) {
@@ -243,8 +262,41 @@ class OverviewFeed implements SmartLifecycle {
 		return (value instanceof Number number) ? number.longValue() : 0;
 	}
 
-	/** An instance's last heartbeat. */
-	private record Heartbeat(String id, JsonNode status, Overview.ServiceInstance instance) {
+	/**
+	 * An instance's last heartbeat, with the rates of its counters (per second, between
+	 * its last two heartbeats the feed saw).
+	 */
+	private record Heartbeat(String id, long seenAt, JsonNode status, Overview.ServiceInstance instance,
+			Map<String, Double> rates) {
+
+		/** The counters whose rates the overview shows, summed over the instances. */
+		static final List<String> RATED = List.of(EVENTS_ACCEPTED, EVENTS_REFUSED, PRICES_RECALCULATED);
+
+		/**
+		 * This heartbeat with its rates since the one before (of the same instance): the
+		 * counters' growth over the time between the two heartbeats, so that a snapshot
+		 * between two heartbeats, or seeing two at once, does not make a rate jump. The
+		 * rates of a heartbeat the feed already saw are kept; an instance not alive adds
+		 * nothing; a restarted one (a counter smaller) counts from zero.
+		 */
+		Heartbeat ratedAfter(Heartbeat before) {
+			Map<String, Double> rates = new HashMap<>();
+			for (String counter : RATED) {
+				double rate = 0;
+				if (this.instance.alive() && before != null) {
+					if (this.seenAt > before.seenAt) {
+						long now = counter(counter);
+						long then = before.counter(counter);
+						rate = ((now >= then) ? now - then : now) / ((this.seenAt - before.seenAt) / 1000.0);
+					}
+					else {
+						rate = before.rates.getOrDefault(counter, 0.0);
+					}
+				}
+				rates.put(counter, rate);
+			}
+			return new Heartbeat(this.id, this.seenAt, this.status, this.instance, rates);
+		}
 
 		long counter(String name) {
 			return this.status.path(name).asLong(0);
@@ -252,38 +304,25 @@ class OverviewFeed implements SmartLifecycle {
 
 	}
 
-	/** A snapshot with the counters the next one's rates are computed from. */
+	/** A snapshot with the heartbeats the next one's rates are computed from. */
 	private record Sample(long at, long sequence, List<Heartbeat> heartbeats, Overview overview) {
 
 		/** This snapshot with its rates since the one before. */
 		Sample after(Sample before) {
-			if (this.at <= before.at) {
-				return this;
-			}
-			double seconds = (this.at - before.at) / 1000.0;
-			double accepted = Math.max(0, this.sequence - before.sequence) / seconds;
-			double refused = increase(before, "events_refused") / seconds;
-			double prices = increase(before, "prices_recalculated") / seconds;
-			Overview rated = new Overview(this.overview.at(), new Overview.EventRates(this.sequence, accepted, refused),
-					this.overview.jobs(), this.overview.stream(), this.overview.deadLetters(), prices,
-					this.overview.locks(), this.overview.instances());
-			return new Sample(this.at, this.sequence, this.heartbeats, rated);
+			Map<String, Heartbeat> earlier = new HashMap<>();
+			before.heartbeats.forEach((heartbeat) -> earlier.put(heartbeat.id(), heartbeat));
+			List<Heartbeat> rated = this.heartbeats.stream()
+				.map((heartbeat) -> heartbeat.ratedAfter(earlier.get(heartbeat.id())))
+				.toList();
+			Overview overview = new Overview(this.overview.at(),
+					new Overview.EventRates(this.sequence, sum(rated, EVENTS_ACCEPTED), sum(rated, EVENTS_REFUSED)),
+					this.overview.jobs(), this.overview.stream(), this.overview.deadLetters(),
+					sum(rated, PRICES_RECALCULATED), this.overview.locks(), this.overview.instances());
+			return new Sample(this.at, this.sequence, rated, overview);
 		}
 
-		/**
-		 * How much a counter of the instances grew since the sample before; an instance
-		 * new since then, or restarted (its counter smaller), counts from zero.
-		 */
-		private long increase(Sample before, String counter) {
-			Map<String, Long> earlier = new HashMap<>();
-			before.heartbeats.forEach((heartbeat) -> earlier.put(heartbeat.id(), heartbeat.counter(counter)));
-			long increase = 0;
-			for (Heartbeat heartbeat : this.heartbeats) {
-				long now = heartbeat.counter(counter);
-				long then = earlier.getOrDefault(heartbeat.id(), 0L);
-				increase += (now >= then) ? now - then : now;
-			}
-			return increase;
+		private static double sum(List<Heartbeat> heartbeats, String counter) {
+			return heartbeats.stream().mapToDouble((heartbeat) -> heartbeat.rates().getOrDefault(counter, 0.0)).sum();
 		}
 
 	}

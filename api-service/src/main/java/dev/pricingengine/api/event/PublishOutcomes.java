@@ -11,8 +11,10 @@ import org.springframework.stereotype.Component;
 
 /**
  * This replica's answers to {@code POST /api/v1/publish-market-event} for its heartbeat:
- * events accepted (202) and refused (any other answer: bad input, no key, rate limit, no
- * listener, Redis away), counted by Spring's {@code http.server.requests}.
+ * events accepted (202) and refused (any other answer of the endpoint: bad input, rate
+ * limit, no listener, Redis away), counted by Spring's {@code http.server.requests}. A
+ * request without a valid key is refused before it reaches the endpoint and is not
+ * counted.
  */
 @Component
 class PublishOutcomes implements HeartbeatDetails {

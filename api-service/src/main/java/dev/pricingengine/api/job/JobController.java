@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import dev.pricingengine.api.system.OpenApiConfiguration;
 import dev.pricingengine.api.system.ProblemException;
 import dev.pricingengine.api.system.ProblemResponses;
 import dev.pricingengine.common.job.JobState;
@@ -16,6 +17,7 @@ import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,7 +60,8 @@ class JobController {
 			description = "Newest first: the jobs of the newest " + SCANNED_ENTRIES + " job stream entries (a "
 					+ "processed entry is kept for pricing.worker.job-stream-retention, 1 h), optionally only "
 					+ "those in one state; jobs not yet on the stream are not listed")
-	@ProblemResponses({ 400, 503 })
+	@SecurityRequirement(name = OpenApiConfiguration.API_KEY)
+	@ProblemResponses({ 400, 401, 503 })
 	Mono<List<JobResponse>> jobs(
 			@RequestParam(required = false) @Parameter(schema = @Schema(implementation = JobState.class)) String state,
 			@RequestParam(defaultValue = "50") int limit) {

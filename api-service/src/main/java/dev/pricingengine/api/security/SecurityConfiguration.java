@@ -66,6 +66,9 @@ public class SecurityConfiguration {
 			.addFilterAt(apiKey, SecurityWebFiltersOrder.AUTHENTICATION)
 			.authorizeExchange((exchanges) -> exchanges.pathMatchers("/api/v1/admin/**", "/api/v1/dead-letters/**")
 				.authenticated()
+				// the job list, unlike one job's status, lists every job's errors
+				.pathMatchers(HttpMethod.GET, "/api/v1/jobs")
+				.authenticated()
 				.pathMatchers(HttpMethod.GET, "/**")
 				.permitAll()
 				.pathMatchers(HttpMethod.HEAD, "/**")
@@ -83,7 +86,8 @@ public class SecurityConfiguration {
 	/** What a key is needed for, by the request's method. */
 	private static String purpose(HttpMethod method) {
 		return (HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method))
-				? "to read operators' data (fault settings and dead letters)" : "to change state or trigger work";
+				? "to read operators' data (fault settings, dead letters, the job list)"
+				: "to change state or trigger work";
 	}
 
 	/**

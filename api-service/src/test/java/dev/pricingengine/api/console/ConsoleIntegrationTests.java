@@ -3,10 +3,12 @@ package dev.pricingengine.api.console;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import dev.pricingengine.api.ApiIntegrationTest;
 import dev.pricingengine.common.heartbeat.HeartbeatProperties;
@@ -83,8 +85,8 @@ class ConsoleIntegrationTests {
 			worker.stop();
 			this.redisConnection.connection().sync().del(lockKey);
 		}
-		assertThat(instance(overview(), "worker-service").isMissingNode()).as("a stopped instance removes itself")
-			.isTrue();
+		await("a stopped instance removes itself").atMost(Duration.ofSeconds(10))
+			.until(() -> instance(overview(), "worker-service").isMissingNode());
 	}
 
 	/**
@@ -105,12 +107,43 @@ class ConsoleIntegrationTests {
 			assertThat(redis.zscore(this.keys.instances(), "listener-service:killed-2")).isNull();
 			assertThat(redis.hexists(this.keys.instanceStatus(), "listener-service:killed-2")).isFalse();
 		});
-		JsonNode killed = first(overview().path("instances"), "instance", "killed-1");
-		assertThat(killed.isMissingNode()).isFalse();
-		assertThat(killed.path("alive").asBoolean()).isFalse();
-		assertThat(killed.path("last_seen_ms").asLong()).isGreaterThanOrEqualTo(10_000);
+		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+			JsonNode killed = first(overview().path("instances"), "instance", "killed-1");
+			assertThat(killed.isMissingNode()).isFalse();
+			assertThat(killed.path("alive").asBoolean()).isFalse();
+			assertThat(killed.path("last_seen_ms").asLong()).isGreaterThanOrEqualTo(10_000);
+		});
 		redis.zrem(this.keys.instances(), "listener-service:killed-1");
 		redis.hdel(this.keys.instanceStatus(), "listener-service:killed-1");
+	}
+
+	/**
+	 * Rates are each instance's counter growth over the time between its heartbeats,
+	 * summed: steady when heartbeats come at another interval than the snapshots, so that
+	 * a snapshot sees one or two heartbeats of an instance in turn.
+	 */
+	@Test
+	void ratesAreSteadyWhateverHeartbeatsASnapshotSees() {
+		List<InstanceHeartbeat> replicas = new ArrayList<>();
+		for (String service : List.of("rate-test-a", "rate-test-b")) {
+			AtomicLong accepted = new AtomicLong();
+			replicas.add(new InstanceHeartbeat(this.redisConnection, this.keys, service,
+					List.of((status) -> status.put("events_accepted", accepted.addAndGet(10))),
+					new HeartbeatProperties(true, Duration.ofMillis(700), Duration.ofHours(1))));
+		}
+		replicas.forEach(InstanceHeartbeat::start);
+		try {
+			List<Double> rates = stream().skip(4)
+				.take(4)
+				.map((event) -> event.data().at("/events/accepted_per_second").asDouble())
+				.collectList()
+				.block(Duration.ofSeconds(20));
+			// two replicas accepting 10 events every 0.7 s each: 28.6 a second
+			assertThat(rates).hasSize(4).allSatisfy((rate) -> assertThat(rate).isBetween(24.0, 33.0));
+		}
+		finally {
+			replicas.forEach(InstanceHeartbeat::stop);
+		}
 	}
 
 	/**

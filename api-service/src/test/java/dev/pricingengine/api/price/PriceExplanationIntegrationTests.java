@@ -14,7 +14,8 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 /**
  * A product's price explained from its partition: catalog inputs, each factor with the
  * sequence of the event that set it (1 with none where no event did), the rule's price,
- * and the stored price with its writer's fencing token.
+ * and the stored price with its writer's fencing token. Its factors are its own
+ * category's and product's, which no other test reads.
  */
 @ApiIntegrationTest
 class PriceExplanationIntegrationTests {
@@ -34,8 +35,8 @@ class PriceExplanationIntegrationTests {
 		RedisKeys.Partition partition = this.keys.partitionFor("P-explained");
 		this.redisConnection.connection()
 			.sync()
-			.hset(partition.market(), Map.of("global", "1.2", "global:seq", "5", "product:P-explained", "1.5",
-					"product:P-explained:seq", "9"));
+			.hset(partition.market(), Map.of("category:C-explained", "1.2", "category:C-explained:seq", "5",
+					"product:P-explained", "1.5", "product:P-explained:seq", "9"));
 		this.redisConnection.connection().sync().set(partition.price("P-explained"), "18.00|10.00|1795600800000|4");
 		this.client.get()
 			.uri("/api/v1/prices/P-explained/explanation")
@@ -50,15 +51,15 @@ class PriceExplanationIntegrationTests {
 			.jsonPath("$.factors[0].field")
 			.isEqualTo("global")
 			.jsonPath("$.factors[0].value")
-			.isEqualTo(1.2)
+			.isEqualTo(1)
 			.jsonPath("$.factors[0].sequence")
-			.isEqualTo(5)
+			.isEmpty()
 			.jsonPath("$.factors[1].field")
 			.isEqualTo("category:C-explained")
 			.jsonPath("$.factors[1].value")
-			.isEqualTo(1)
+			.isEqualTo(1.2)
 			.jsonPath("$.factors[1].sequence")
-			.isEmpty()
+			.isEqualTo(5)
 			.jsonPath("$.factors[2].sequence")
 			.isEqualTo(9)
 			.jsonPath("$.rule_price")

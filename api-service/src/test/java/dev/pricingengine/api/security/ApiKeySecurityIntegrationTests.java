@@ -47,12 +47,14 @@ class ApiKeySecurityIntegrationTests {
 	 * read.
 	 */
 	@ParameterizedTest
-	@CsvSource({ "POST, /api/v1/publish-market-event, to change state or trigger work",
-			"POST, /api/v1/catalog, to change state or trigger work",
-			"PUT, /api/v1/admin/faults, to change state or trigger work",
-			"GET, /api/v1/admin/faults, to read operators' data (fault settings and dead letters)",
-			"GET, /api/v1/dead-letters, to read operators' data (fault settings and dead letters)",
-			"POST, /api/v1/dead-letters/1-0/replay, to change state or trigger work" })
+	@CsvSource(delimiter = '|',
+			value = { "POST|/api/v1/publish-market-event|to change state or trigger work",
+					"POST|/api/v1/catalog|to change state or trigger work",
+					"PUT|/api/v1/admin/faults|to change state or trigger work",
+					"GET|/api/v1/admin/faults|to read operators' data (fault settings, dead letters, the job list)",
+					"GET|/api/v1/dead-letters|to read operators' data (fault settings, dead letters, the job list)",
+					"GET|/api/v1/jobs|to read operators' data (fault settings, dead letters, the job list)",
+					"POST|/api/v1/dead-letters/1-0/replay|to change state or trigger work" })
 	void writesAndOperatorsReadsNeedAKey(HttpMethod method, String path, String purpose) {
 		for (String key : new String[] { null, WRONG_KEY, "" }) {
 			EntityExchangeResult<byte[]> result = request(method, path, key).expectStatus()

@@ -3,6 +3,7 @@ package dev.pricingengine.common.heartbeat;
 import java.time.Duration;
 
 import jakarta.validation.constraints.NotNull;
+import org.hibernate.validator.constraints.time.DurationMin;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -19,7 +20,8 @@ import org.springframework.validation.annotation.Validated;
  */
 @ConfigurationProperties("pricing.heartbeat")
 @Validated
-public record HeartbeatProperties(@DefaultValue("true") boolean enabled, @DefaultValue("1s") @NotNull Duration interval,
+public record HeartbeatProperties(@DefaultValue("true") boolean enabled,
+		@DefaultValue("1s") @NotNull @DurationMin(millis = 10) Duration interval,
 		@DefaultValue("1h") @NotNull Duration retention) {
 
 }

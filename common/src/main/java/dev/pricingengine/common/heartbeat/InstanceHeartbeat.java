@@ -23,11 +23,11 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * Announces this instance in Redis every {@code pricing.heartbeat.interval}: the time
- * Redis last heard from it and its status (service, id, start, and what its
- * {@link HeartbeatDetails} add), so that the console shows which instances are alive as
- * measured, not assumed. A stopping instance removes itself; a killed one stays listed as
- * last seen until {@code pricing.heartbeat.retention}. A failed heartbeat (Redis away) is
- * tried again at the next interval.
+ * Redis last heard from it and its status (service, id, start, heartbeat interval, and
+ * what its {@link HeartbeatDetails} add), so that the console shows which instances are
+ * alive as measured, not assumed. A stopping instance removes itself; a killed one stays
+ * listed as last seen until {@code pricing.heartbeat.retention}. A failed heartbeat
+ * (Redis away) is tried again at the next interval.
  */
 public final class InstanceHeartbeat implements SmartLifecycle {
 
@@ -119,6 +119,7 @@ public final class InstanceHeartbeat implements SmartLifecycle {
 			status.put("service", this.service);
 			status.put("instance", this.instance);
 			status.put("started_at", this.startedAt.toString());
+			status.put("interval_ms", this.properties.interval().toMillis());
 			for (HeartbeatDetails component : this.details) {
 				component.describe(status);
 			}
