@@ -9,8 +9,9 @@
 #   - cache-hit GET /api/v1/prices/{id} cycling over PRODUCTS ids,
 #   - cache-hit POST /api/v1/price with the prototype's body for the same ids,
 #   - the constant endpoint GET /api/v1/ping (same server, same JSON stack),
-# the same cache-hit GET against the shipped API with CONSOLES operators' consoles open (their live
-# overview streams, GET /api/v1/console/overview/stream, read by curl; each must receive snapshots),
+# the same cache-hit GET against the shipped API in pairs, without and with CONSOLES operators'
+# consoles open (their live overview streams, GET /api/v1/console/overview/stream, read by curl;
+# each must receive snapshots), back to back in an order alternating from run to run,
 # and raw Redis GET of a price-sized value through redis-benchmark at the same concurrency. Every
 # answer is checked ("source":"cache" for prices, "status":"ok" for ping; non-2xx and socket
 # errors must be 0). Then the staleness window of the shipped API's in-memory tier
@@ -164,16 +165,25 @@ for run in $(seq 1 "$RUNS"); do
       CPU[$api-$target]+="$(field api_cpu_us "$line") "
     done
   done
-  line=$(with_consoles run_wrk shipped prices "$DURATION")
-  log "run $run shipped prices with $CONSOLES consoles open: $line"
-  if [[ $(field non2xx "$line") != 0 || $(field unexpected "$line") != 0 || $(field socket_errors "$line") != 0 ]]; then
-    echo "bench: shipped prices with consoles open, run $run, had failed or unexpected answers: $line" >&2
-    exit 1
-  fi
-  RPS[console]+="$(field rps "$line") "
-  P50[console]+="$(field p50_ms "$line") "
-  P99[console]+="$(field p99_ms "$line") "
-  CPU[console]+="$(field api_cpu_us "$line") "
+  # the consoles' pair: the same GET run without and with consoles open, back to back, their
+  # order alternating from run to run (the first of two runs after the raw API's answers worse)
+  if ((run % 2)); then pair=(closed open); else pair=(open closed); fi
+  for consoles in "${pair[@]}"; do
+    if [[ $consoles == open ]]; then
+      line=$(with_consoles run_wrk shipped prices "$DURATION")
+    else
+      line=$(run_wrk shipped prices "$DURATION")
+    fi
+    log "run $run shipped prices, consoles $consoles: $line"
+    if [[ $(field non2xx "$line") != 0 || $(field unexpected "$line") != 0 || $(field socket_errors "$line") != 0 ]]; then
+      echo "bench: shipped prices, consoles $consoles, run $run, had failed or unexpected answers: $line" >&2
+      exit 1
+    fi
+    RPS[consoles-$consoles]+="$(field rps "$line") "
+    P50[consoles-$consoles]+="$(field p50_ms "$line") "
+    P99[consoles-$consoles]+="$(field p99_ms "$line") "
+    CPU[consoles-$consoles]+="$(field api_cpu_us "$line") "
+  done
   line=$(run_redis)
   log "run $run redis GET: $line"
   RPS[redis]+="$(field rps "$line") "
@@ -202,9 +212,12 @@ for api in shipped raw; do
       "$(median "${CPU[$key]}")"
   done
 done
-printf 'SUMMARY %-8s %-35s %10s %16s %8s %14s %7s %10s\n' shipped "GET prices, $CONSOLES consoles open" \
-  "$(median "${RPS[console]}")" "$(range "${RPS[console]}")" "$(median "${P99[console]}")" \
-  "$(range "${P99[console]}")" "$(median "${P50[console]}")" "$(median "${CPU[console]}")"
+for consoles in closed open; do
+  key=consoles-$consoles
+  printf 'SUMMARY %-8s %-35s %10s %16s %8s %14s %7s %10s\n' shipped "GET prices, pair: consoles $consoles" \
+    "$(median "${RPS[$key]}")" "$(range "${RPS[$key]}")" "$(median "${P99[$key]}")" "$(range "${P99[$key]}")" \
+    "$(median "${P50[$key]}")" "$(median "${CPU[$key]}")"
+done
 printf 'SUMMARY %-44s %10s %16s %8s %14s %7s\n' "redis GET (redis-benchmark)" "$(median "${RPS[redis]}")" \
   "$(range "${RPS[redis]}")" "$(median "${P99[redis]}")" "$(range "${P99[redis]}")" "$(median "${P50[redis]}")"
 echo "MEMORY shipped API VmRSS $(rss_mib "$SHIPPED_PID") MiB, raw API VmRSS $(rss_mib "$RAW_PID") MiB (after the runs)"
@@ -220,7 +233,7 @@ echo "RATIO shipped GET hit / raw GET hit throughput:    $get_vs_raw (target >= 
 echo "RATIO shipped POST hit / shipped GET hit:          $post_vs_get (target >= 0.80: $(verdict "$post_vs_get" '>=' 0.80))"
 echo "FIGURE shipped GET hit p99:                        $get_p99 ms (target <= 20: $(verdict "$get_p99" '<=' 20))"
 echo "FIGURE shipped POST hit p99:                       $post_p99 ms (target <= 20: $(verdict "$post_p99" '<=' 20))"
-echo "RATIO shipped GET hit, $CONSOLES consoles open / none open: $(ratio "$(median "${RPS[console]}")" "$get") (p99 $(median "${P99[console]}") ms against $get_p99 ms)"
+echo "RATIO shipped GET hit, $CONSOLES consoles open / none open (the pairs): $(ratio "$(median "${RPS[consoles-open]}")" "$(median "${RPS[consoles-closed]}")") (p99 $(median "${P99[consoles-open]}") ms against $(median "${P99[consoles-closed]}") ms; API us/req $(median "${CPU[consoles-open]}") against $(median "${CPU[consoles-closed]}"))"
 echo "RATIO shipped GET hit / shipped constant endpoint: $(ratio "$get" "$(median "${RPS[shipped-ping]}")")"
 echo "RATIO shipped GET hit / redis GET:                 $(ratio "$get" "$(median "${RPS[redis]}")")"
 echo "RATIO shipped POST hit / the prototype's best ($PROTOTYPE_POST_RPS req/s): $(ratio "$post" "$PROTOTYPE_POST_RPS")x"

@@ -20,7 +20,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -41,6 +43,18 @@ import org.springframework.util.FileSystemUtils;
 public final class LocalRedisServer implements AutoCloseable {
 
 	private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
+
+	private static final String SENTINEL_LOG = "sentinel.log";
+
+	/**
+	 * How long a sentinel waits for a server's answer before it considers it down. Above
+	 * the one second between a sentinel's pings: at one second, the link a sentinel opens
+	 * to a replica it just promoted counted as silent for a second before its first ping
+	 * (seen: the promoted primary down a second after its promotion, and a second
+	 * failover tried, which could promote the killed primary restarted as an empty
+	 * replica).
+	 */
+	private static final Duration SENTINEL_DOWN_AFTER = Duration.ofSeconds(3);
 
 	private final int port;
 
@@ -156,7 +170,8 @@ public final class LocalRedisServer implements AutoCloseable {
 
 	/**
 	 * Starts a Redis Sentinel process on a free port that monitors a primary under a
-	 * name, with a quorum of 2, and considers it down after a second of silence.
+	 * name, with a quorum of 2, and considers it down after {@link #SENTINEL_DOWN_AFTER} of
+	 * silence.
 	 * @param masterName the name clients ask the sentinels for
 	 * @param primary the primary it monitors
 	 * @return the running sentinel
@@ -168,8 +183,9 @@ public final class LocalRedisServer implements AutoCloseable {
 			Path config = directory.resolve("sentinel.conf");
 			Files.writeString(config,
 					String.join("\n", "port " + port, "bind 127.0.0.1", "dir " + directory,
+							"logfile " + directory.resolve(SENTINEL_LOG),
 							"sentinel monitor " + masterName + " " + primary.host() + " " + primary.port() + " 2",
-							"sentinel down-after-milliseconds " + masterName + " 1000",
+							"sentinel down-after-milliseconds " + masterName + " " + SENTINEL_DOWN_AFTER.toMillis(),
 							"sentinel failover-timeout " + masterName + " 5000", ""));
 			Process process = new ProcessBuilder(binary().toString(), config.toString(), "--sentinel")
 				.redirectErrorStream(true)
@@ -182,6 +198,20 @@ public final class LocalRedisServer implements AutoCloseable {
 		}
 		catch (IOException ex) {
 			throw new IllegalStateException("Could not start a sentinel on port " + port, ex);
+		}
+	}
+
+	/**
+	 * What a sentinel saw and did, from its log: each event ({@code +sdown},
+	 * {@code +switch-master}, ...) on a line.
+	 * @return its events, oldest first
+	 */
+	public String sentinelEvents() {
+		try (Stream<String> lines = Files.lines(this.directory.resolve(SENTINEL_LOG))) {
+			return lines.filter((line) -> line.matches(".* [#*] [-+].*")).collect(Collectors.joining("\n"));
+		}
+		catch (IOException ex) {
+			return "(no sentinel log: " + ex.getMessage() + ")";
 		}
 	}
 
