@@ -170,8 +170,8 @@ public final class LocalRedisServer implements AutoCloseable {
 
 	/**
 	 * Starts a Redis Sentinel process on a free port that monitors a primary under a
-	 * name, with a quorum of 2, and considers it down after {@link #SENTINEL_DOWN_AFTER} of
-	 * silence.
+	 * name, with a quorum of 2, and considers it down after {@link #SENTINEL_DOWN_AFTER}
+	 * of silence.
 	 * @param masterName the name clients ask the sentinels for
 	 * @param primary the primary it monitors
 	 * @return the running sentinel
