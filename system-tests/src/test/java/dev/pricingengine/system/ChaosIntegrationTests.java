@@ -64,7 +64,7 @@ import static org.awaitility.Awaitility.await;
  * and the writes Redis executed against it alone ({@link ChaosReport},
  * {@link RedisWriteLog}, one per node). {@code -Dchaos.rounds=N} and
  * {@code -Dchaos.seed=S} (scripts/chaos.sh) set the rounds and replay a schedule; CI runs
- * one round of each test with a fresh seed.
+ * one round on one Redis with a fresh seed.
  */
 class ChaosIntegrationTests {
 
@@ -144,9 +144,13 @@ class ChaosIntegrationTests {
 	 * and the partitions on different primaries, the API's client tracking on each. A
 	 * proxy cannot stand between a service and a cluster (the nodes tell clients their
 	 * own addresses), so the network partitions are left out; the Redis crash kills one
-	 * of the primaries, drawn from the seed, and restarts it on its AOF.
+	 * of the primaries, drawn from the seed, and restarts it on its AOF. Not part of
+	 * {@code ./mvnw verify} (CI time: it took CI to 29.5 minutes, its budget is 25; Redis
+	 * Cluster failover is proven there by {@code FailoverIntegrationTests}):
+	 * {@code CHAOS_REDIS=cluster scripts/chaos.sh} runs it.
 	 */
 	@Test
+	@EnabledIfSystemProperty(named = "chaos.cluster", matches = "true")
 	void keepsEveryPromiseOnARedisClusterUnderARandomScheduleOfFaults(
 			@TempDir(cleanup = CleanupMode.ON_SUCCESS) Path runDir) throws Exception {
 		announce("a Redis Cluster of " + CLUSTER_PRIMARIES + " primaries", runDir);
