@@ -11,20 +11,22 @@
 #   - the constant endpoint GET /api/v1/ping (same server, same JSON stack),
 # the same cache-hit GET against the shipped API in pairs, without and with CONSOLES operators'
 # consoles open (their live overview streams, GET /api/v1/console/overview/stream, read by curl;
-# each must receive snapshots), back to back in an order alternating from run to run,
+# each must receive snapshots), back to back in an order alternating from run to run, and the
+# shipped API's CPU while idle for IDLE_SECONDS (30) without and with the consoles open,
 # and raw Redis GET of a price-sized value through redis-benchmark at the same concurrency. Every
 # answer is checked ("source":"cache" for prices, "status":"ok" for ping; non-2xx and socket
 # errors must be 0). Then the staleness window of the shipped API's in-memory tier
 # (bench/Staleness.java). Prints medians, ranges, each API's CPU time per request and resident
 # memory, and the ratios against their targets.
 #
-# Environment: CONSOLES (3), CONNECTIONS (64), DURATION (10s), WARMUP (30s: the JIT settles after ~40 s of load), RUNS (3), PRODUCTS (10000),
+# Environment: CONSOLES (3), IDLE_SECONDS (30), CONNECTIONS (64), DURATION (10s), WARMUP (30s: the JIT settles after ~40 s of load), RUNS (3), PRODUCTS (10000),
 # REDIS_REQUESTS (1000000), API_PORT (18080; the stack's listeners and workers take the ports
 # after it), RAW_PORT (API_PORT + 20), OTLP_PORT (API_PORT + 30), RAW_JAVA_OPTS.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CONSOLES=${CONSOLES:-3}
+IDLE_SECONDS=${IDLE_SECONDS:-30}
 CONNECTIONS=${CONNECTIONS:-64}
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-30s}
@@ -141,6 +143,11 @@ for api in shipped raw; do
   done
   run_wrk "$api" price-post "$WARMUP" >/dev/null
 done
+# the consoles' path warmed as every other: without it, the first run with consoles open (in two
+# runs) answered a third fewer reads at 1.6 times the API's CPU per read, the later ones as many as
+# without
+log "warm-up of the shipped API's reads with $CONSOLES consoles open ($WARMUP, discarded)"
+with_consoles run_wrk shipped prices "$WARMUP" >/dev/null
 
 TARGETS=(prices price-post ping)
 # a first interleaved round, discarded: an API idle while the other warmed up answered its first
@@ -191,7 +198,7 @@ for run in $(seq 1 "$RUNS"); do
   P99[redis]+="$(field p99_ms "$line") "
 done
 
-median() { tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+median() { tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 range() { tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -g | awk 'NR==1{lo=$1} {hi=$1} END {printf "%s-%s", lo, hi}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 verdict() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN { ok = (op == ">=") ? v >= t : v <= t; print ok ? "ok" : "MISSED" }'; }
@@ -237,6 +244,21 @@ echo "RATIO shipped GET hit, $CONSOLES consoles open / none open (the pairs): $(
 echo "RATIO shipped GET hit / shipped constant endpoint: $(ratio "$get" "$(median "${RPS[shipped-ping]}")")"
 echo "RATIO shipped GET hit / redis GET:                 $(ratio "$get" "$(median "${RPS[redis]}")")"
 echo "RATIO shipped POST hit / the prototype's best ($PROTOTYPE_POST_RPS req/s): $(ratio "$post" "$PROTOTYPE_POST_RPS")x"
+
+# The overview feed's own cost, without load: the shipped API's CPU over IDLE_SECONDS with no console
+# open, then with CONSOLES open.
+idle_cpu_ms() {
+  local before after
+  before=$(cpu_ticks "$SHIPPED_PID")
+  sleep "$IDLE_SECONDS"
+  after=$(cpu_ticks "$SHIPPED_PID")
+  awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.0f", t / hz * 1000 }'
+}
+log "measuring the shipped API's CPU while idle, without and with $CONSOLES consoles open ($IDLE_SECONDS s each)"
+idle_closed=$(idle_cpu_ms)
+idle_open=$(with_consoles idle_cpu_ms)
+echo "IDLE shipped API CPU over $IDLE_SECONDS s: $idle_closed ms with no console open, $idle_open ms with $CONSOLES open" \
+  "($(awk -v a="$idle_open" -v b="$idle_closed" -v s="$IDLE_SECONDS" 'BEGIN { printf "%.2f", (a - b) / s / 10 }') % of a core for the consoles)"
 
 log "measuring the staleness window of the shipped API's in-memory tier"
 java "$ROOT/bench/Staleness.java" "$API_PORT" 127.0.0.1 6379 "$PREFIX" 200
