@@ -133,10 +133,8 @@ class FailoverIntegrationTests {
 					restarted[0] = LocalRedisServer.start(primary.port(),
 							"replicaof " + replica.host() + " " + replica.port());
 				});
-				// one failover: none aimed at the promoted replica (a second one, in its
-				// first
-				// seconds, could promote the restarted server before its first sync:
-				// empty)
+				// one failover, none aimed at the promoted replica: a second one could
+				// promote the restarted server before its first sync, empty
 				for (LocalRedisServer sentinel : List.of(sentinel1, sentinel2, sentinel3)) {
 					assertThat(sentinel.sentinelEvents()).as("what the sentinel on %d saw", sentinel.port())
 						.contains("+switch-master " + MASTER_NAME + " 127.0.0.1 " + primary.port() + " 127.0.0.1 "
