@@ -51,20 +51,19 @@ import static org.awaitility.Awaitility.await;
  * processes ({@code scripts/run-local.sh} with two API replicas and
  * {@code RESTART=on-failure}, the pricing data in two partitions, so that both workers
  * recalculate at once, each under its partition's lock) on a Redis of its own with AOF
- * (one server; in a second test a Redis Cluster of three primaries; in a third, run by
- * scripts/chaos.sh only, a primary behind three Redis Sentinels); a steady stream of
- * market events through both replicas, reads of hot prices, and a nemesis that injects
- * faults on a schedule drawn from a printed seed: the worker holding the lock killed
- * mid-pass, a listener killed, every listener stopped with events in flight and then
- * killed, the lock holder paused past its lease, the lock holder, the listeners or an API
- * replica cut off from Redis (one server only), Redis (a cluster's primary) killed and
- * restarted, transient failures (which overlap the next fault), and a catalog import in
- * the middle of a recalculation. The suite keeps its own history of every operation and
- * answer ({@link ChaosHistory}) and judges the final state, the prices the replicas serve
- * and the writes Redis executed against it alone ({@link ChaosReport},
- * {@link RedisWriteLog}, one per node). {@code -Dchaos.rounds=N} and
- * {@code -Dchaos.seed=S} (scripts/chaos.sh) set the rounds and replay a schedule; CI runs
- * one round on one Redis with a fresh seed.
+ * (one server; in two tests run by scripts/chaos.sh only, a Redis Cluster of three
+ * primaries and a primary behind three Redis Sentinels); a steady stream of market events
+ * through both replicas, reads of hot prices, and a nemesis that injects faults on a
+ * schedule drawn from a printed seed: the worker holding the lock killed mid-pass, a
+ * listener killed, every listener stopped with events in flight and then killed, the lock
+ * holder paused past its lease, the lock holder, the listeners or an API replica cut off
+ * from Redis (one server only), Redis (a cluster's primary) killed and restarted,
+ * transient failures (which overlap the next fault), and a catalog import in the middle
+ * of a recalculation. The suite keeps its own history of every operation and answer
+ * ({@link ChaosHistory}) and judges the final state, the prices the replicas serve and
+ * the writes Redis executed against it alone ({@link ChaosReport}, {@link RedisWriteLog},
+ * one per node). {@code -Dchaos.rounds=N} and {@code -Dchaos.seed=S} (scripts/chaos.sh)
+ * set the rounds and replay a schedule; CI runs one round on one Redis with a fresh seed.
  */
 class ChaosIntegrationTests {
 
