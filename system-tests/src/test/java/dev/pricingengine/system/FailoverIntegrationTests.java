@@ -224,8 +224,8 @@ class FailoverIntegrationTests {
 		// retryable only: 503 (Redis unavailable, no listener, not replicated), 429
 		// (the publish rate limit, which this publisher reaches)
 		assertThat(refused.keySet())
-			.as("statuses of refused events, with the first answer of each: %s; the API's errors: %s", refused,
-					errors(runDir.resolve("logs/api.log")))
+			.as("statuses of refused events, with the first answer of each: %s; what the API logged: %s", refused,
+					problems(runDir.resolve("logs/api.log")))
 			.isSubsetOf(503, 429);
 		assertEveryJobFinishes(stack, runDir, redisView, accepted);
 		// the newest factor of each category, from events the test saw accepted
@@ -330,21 +330,6 @@ class FailoverIntegrationTests {
 		catch (Exception ex) {
 			throw new IllegalStateException(ex);
 		}
-	}
-
-	/** The errors a service logged, each with the line after it (the exception). */
-	private static String errors(Path log) throws IOException {
-		List<String> lines = Files.readAllLines(log);
-		StringBuilder errors = new StringBuilder();
-		for (int i = 0; i < lines.size(); i++) {
-			if (lines.get(i).contains(" ERROR ")) {
-				errors.append('\n')
-					.append(lines.get(i))
-					.append('\n')
-					.append((i + 2 < lines.size()) ? lines.get(i + 2) : "");
-			}
-		}
-		return errors.toString();
 	}
 
 	private static int size(List<String> list) {
