@@ -93,6 +93,17 @@ final class Browser implements AutoCloseable {
 		return find(id).getText();
 	}
 
+	/**
+	 * The text of a message element once it holds an answer (the console marks an answer
+	 * {@code ok} or {@code error}; what it shows while a request is under way is
+	 * neither), or {@code null} before.
+	 */
+	String answer(String id) {
+		WebElement message = find(id);
+		String state = message.getAttribute("class");
+		return ("ok".equals(state) || "error".equals(state)) ? message.getText() : null;
+	}
+
 	/** Runs a script in the page and answers its result. */
 	Object script(String script, Object... arguments) {
 		return this.driver.executeScript(script, arguments);

@@ -76,7 +76,7 @@ class ConsoleBrowserIntegrationTests {
 	void refusesAnOperatorActionWithoutAKeyWithAClearMessage() throws IOException {
 		view("faults");
 		String refusal = this.browser.await("the faults view's refusal", WAIT,
-				(driver) -> nonEmpty(this.browser.text("faults-current")));
+				(driver) -> this.browser.answer("faults-current"));
 		assertThat(refusal).startsWith("Refused (401): this needs an API key")
 			.contains("Set API key")
 			.contains("A valid X-API-Key header is required");
@@ -84,7 +84,7 @@ class ConsoleBrowserIntegrationTests {
 		this.browser.find("publish-factor").sendKeys("1.10");
 		this.browser.find("publish-submit").click();
 		String answer = this.browser.await("the publish refusal", WAIT,
-				(driver) -> nonEmpty(this.browser.text("publish-message")));
+				(driver) -> this.browser.answer("publish-message"));
 		assertThat(answer).startsWith("Refused (401): this needs an API key");
 		this.browser.screenshot("refused-without-key");
 	}
@@ -130,9 +130,7 @@ class ConsoleBrowserIntegrationTests {
 		clearAndType("publish-factor", "1.10");
 		clearAndType("publish-category", "C-3");
 		this.browser.find("publish-submit").click();
-		String accepted = this.browser.await("the 202", WAIT,
-				(driver) -> this.browser.text("publish-message").startsWith("Accepted (202)")
-						? this.browser.text("publish-message") : null);
+		String accepted = accepted();
 		String eventId = match(EVENT_ID, accepted);
 		this.browser.await("the job followed to SUCCEEDED", WAIT,
 				(driver) -> this.browser.text("publish-job").contains(": SUCCEEDED"));
@@ -177,10 +175,7 @@ class ConsoleBrowserIntegrationTests {
 		clearAndType("publish-product", "P-42");
 		clearAndType("publish-base-price", newBase.toPlainString());
 		this.browser.find("publish-submit").click();
-		String eventId = match(EVENT_ID,
-				this.browser.await("the 202", WAIT,
-						(driver) -> this.browser.text("publish-message").startsWith("Accepted (202)")
-								? this.browser.text("publish-message") : null));
+		String eventId = match(EVENT_ID, accepted());
 		this.browser.await("the job dead-lettered", WAIT,
 				(driver) -> this.browser.text("publish-job").contains(": DEAD_LETTERED"));
 
@@ -250,10 +245,7 @@ class ConsoleBrowserIntegrationTests {
 				+ ".observe(bar, { attributes: true });");
 		new Select(this.browser.find("publish-type")).selectByValue("RECALCULATE");
 		this.browser.find("publish-submit").click();
-		String eventId = match(EVENT_ID,
-				this.browser.await("the 202", WAIT,
-						(driver) -> this.browser.text("publish-message").startsWith("Accepted (202)")
-								? this.browser.text("publish-message") : null));
+		String eventId = match(EVENT_ID, accepted());
 
 		this.browser.driver().switchTo().window(watching);
 		this.browser.await("a holder in the lock view", WAIT,
@@ -335,8 +327,12 @@ class ConsoleBrowserIntegrationTests {
 		return this.browser.texts("#" + table + " tbody tr:nth-child(" + (row + 1) + ") td");
 	}
 
-	private static String nonEmpty(String text) {
-		return text.isEmpty() ? null : text;
+	/** The publish form's answer, which must be a 202. */
+	private String accepted() {
+		String answer = this.browser.await("the publish answer", WAIT,
+				(driver) -> this.browser.answer("publish-message"));
+		assertThat(answer).startsWith("Accepted (202)");
+		return answer;
 	}
 
 	private static String match(Pattern pattern, String text) {
