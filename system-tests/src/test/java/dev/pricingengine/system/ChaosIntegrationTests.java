@@ -32,10 +32,14 @@ import java.util.stream.IntStream;
 
 import dev.pricingengine.common.job.JobFields;
 import dev.pricingengine.common.redis.RedisKeys;
+import dev.pricingengine.common.redis.StreamGroupInfo;
 import dev.pricingengine.system.ChaosHistory.Fault;
 import dev.pricingengine.system.ChaosHistory.Imported;
 import dev.pricingengine.system.ChaosHistory.Outcome;
 import dev.pricingengine.system.ChaosHistory.Published;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
+import io.lettuce.core.StreamMessage;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
@@ -619,15 +623,15 @@ class ChaosIntegrationTests {
 
 	/**
 	 * Waits until a worker holds the lock of the caught partition for the job's task
-	 * there with most of its pass ahead. The task may first wait its turn behind the
-	 * tasks the steady stream left on the job stream (idle locks do not mean an empty
-	 * stream): on a slow machine 20 s were too short five times in a row, all five tasks
-	 * still queued.
+	 * there with most of its pass ahead. The pipeline was idle when the job was
+	 * published, so no other task is ahead of it on the job stream (when idleness meant
+	 * only free locks, a slow machine's backlog kept five tasks in a row queued for 20
+	 * s).
 	 * @return the task's fields
 	 */
 	private static Optional<Map<String, String>> awaitEarlyInItsPass(RedisClusterCommands<String, String> redis,
 			String job) {
-		long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+		long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
 		while (System.nanoTime() < deadline) {
 			Map<String, String> status = task(redis.hgetall(job), CAUGHT.index());
 			String state = status.getOrDefault("state", "");
@@ -722,9 +726,15 @@ class ChaosIntegrationTests {
 					continue;
 				}
 				String job = KEYS.job(recalculation.eventId());
-				await("the pass and every other writer are done").atMost(Duration.ofMinutes(2))
-					.pollInterval(Duration.ofMillis(250))
-					.until(() -> isFinished(redis.hget(job, "state")) && idle(redis));
+				try {
+					await("the pass and every other writer are done").atMost(Duration.ofMinutes(2))
+						.pollInterval(Duration.ofMillis(250))
+						.until(() -> isFinished(redis.hget(job, "state")) && idle(redis));
+				}
+				catch (ConditionTimeoutException ex) {
+					throw new IllegalStateException("Recalculation " + job + " not done with every other writer after "
+							+ "2 minutes: " + redis.hgetall(job) + "; " + idleState(redis), ex);
+				}
 				// the import must have ended while a partition's pass was running
 				Map<String, String> status = redis.hgetall(job);
 				LongSummaryStatistics lockedAt = times(status, "locked_at");
@@ -823,8 +833,7 @@ class ChaosIntegrationTests {
 		}
 		await("replayed jobs are applied and the queue drains").atMost(Duration.ofMinutes(3))
 			.pollInterval(Duration.ofSeconds(1))
-			.until(() -> deadLettered.stream().allMatch((p) -> isApplied(redis.hget(job(p), "state"))) && idle(redis)
-					&& redis.xpending(KEYS.jobStream(), "workers").getCount() == 0);
+			.until(() -> deadLettered.stream().allMatch((p) -> isApplied(redis.hget(job(p), "state"))) && idle(redis));
 		report.deadLetteredAndReplayed = deadLettered.size();
 		for (Published event : accepted) {
 			if ("true".equals(redis.hget(job(event), "lock_expired"))) {
@@ -874,19 +883,45 @@ class ChaosIntegrationTests {
 	}
 
 	/** Whether no partition's lock is held and no coalesced event waits. */
+	/**
+	 * Whether the pipeline has nothing left to do: no event waits to be bridged, the
+	 * workers have read every job on the stream and acknowledged it, no lock is held and
+	 * no coalesced event waits.
+	 */
 	private static boolean idle(RedisClusterCommands<String, String> redis) {
-		return IntStream.range(0, PARTITIONS)
-			.allMatch((partition) -> redis.exists(KEYS.partition(partition).recalculationLock(LOCK_NAME)) == 0
-					&& redis.hlen(KEYS.coalescedEvents(partition)) == 0);
+		return redis.zcard(KEYS.unbridgedEvents()) == 0 && streamDrained(redis)
+				&& IntStream.range(0, PARTITIONS)
+					.allMatch((partition) -> redis.exists(KEYS.partition(partition).recalculationLock(LOCK_NAME)) == 0
+							&& redis.hlen(KEYS.coalescedEvents(partition)) == 0);
 	}
 
 	/**
-	 * Waits until no lock is held and no coalesced event waits: a fault may leave a whole
-	 * pass to finish, slower on a loaded machine.
+	 * Whether the workers' group has been handed the stream's last entry (nothing is ever
+	 * deleted from it) and has none pending.
+	 */
+	private static boolean streamDrained(RedisClusterCommands<String, String> redis) {
+		List<StreamMessage<String, String>> last = redis.xrevrange(KEYS.jobStream(), Range.unbounded(), Limit.from(1));
+		Map<Object, Object> workers = workersGroup(redis);
+		return last.isEmpty() || (last.get(0).getId().equals(workers.get("last-delivered-id"))
+				&& Long.valueOf(0).equals(workers.get("pending")));
+	}
+
+	private static Map<Object, Object> workersGroup(RedisClusterCommands<String, String> redis) {
+		return redis.xinfoGroups(KEYS.jobStream())
+			.stream()
+			.map(StreamGroupInfo::fields)
+			.filter((group) -> "workers".equals(group.get("name")))
+			.findFirst()
+			.orElse(Map.of());
+	}
+
+	/**
+	 * Waits until the pipeline is idle: a fault may leave a whole pass to finish, and the
+	 * steady stream a backlog of tasks, slower on a loaded machine.
 	 */
 	private static void awaitIdle(RedisClusterCommands<String, String> redis) {
 		try {
-			await("the locks are free").atMost(Duration.ofMinutes(3))
+			await("the pipeline is idle").atMost(Duration.ofMinutes(3))
 				.pollInterval(Duration.ofMillis(100))
 				.until(() -> idle(redis));
 		}
@@ -895,9 +930,19 @@ class ChaosIntegrationTests {
 		}
 	}
 
-	/** Each partition's lock (its hash and expiry) and coalesced events. */
+	/**
+	 * What idleness waits for: unbridged events, the workers' group on the job stream,
+	 * each partition's lock (its hash and expiry) and coalesced events.
+	 */
 	private static String idleState(RedisClusterCommands<String, String> redis) {
-		StringBuilder state = new StringBuilder();
+		List<StreamMessage<String, String>> last = redis.xrevrange(KEYS.jobStream(), Range.unbounded(), Limit.from(1));
+		StringBuilder state = new StringBuilder().append("unbridged events ")
+			.append(redis.zcard(KEYS.unbridgedEvents()))
+			.append("; job stream: last entry ")
+			.append(last.isEmpty() ? "none" : last.get(0).getId())
+			.append(", workers ")
+			.append(workersGroup(redis))
+			.append("; ");
 		for (int partition = 0; partition < PARTITIONS; partition++) {
 			String lock = KEYS.partition(partition).recalculationLock(LOCK_NAME);
 			state.append("partition ")
