@@ -41,29 +41,16 @@ RAW_JAVA_OPTS=${RAW_JAVA_OPTS:--XX:TieredStopAtLevel=4 -Xmx256m}
 # measured on this machine kind beside the shipped stack (issue 13); it cannot run here
 PROTOTYPE_POST_RPS=4575
 RAW_PID=""
-SINK_PID=""
 # shellcheck source=bench/stack.sh
 source "$ROOT/bench/stack.sh" wrk redis-benchmark
 bench_cleanup() {
   [[ -n $RAW_PID ]] && kill "$RAW_PID" 2>/dev/null && wait "$RAW_PID" 2>/dev/null
-  [[ -n $SINK_PID ]] && kill "$SINK_PID" 2>/dev/null && wait "$SINK_PID" 2>/dev/null
 }
 
-log "starting an OTLP sink on $OTLP_PORT for the agents' traces"
-java "$ROOT/bench/OtlpSink.java" "$OTLP_PORT" >"$WORK/otlp-sink.log" 2>&1 &
-SINK_PID=$!
-for _ in $(seq 1 60); do
-  grep -q listening "$WORK/otlp-sink.log" && break
-  kill -0 "$SINK_PID" 2>/dev/null || { cat "$WORK/otlp-sink.log" >&2; exit 1; }
-  sleep 0.5
-done
-
+start_otlp_sink "$OTLP_PORT"
 log "starting the stack as shipped (prefix $PREFIX, demo catalog of $PRODUCTS products, API on $API_PORT)"
 start_stack PRICING_CATALOG_DEMO_SIZE="$PRODUCTS" OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$OTLP_PORT"
-SHIPPED_PID=$(for pid in $(pgrep -P "$STACK_PID" java); do
-  if grep -q 'api-service' "/proc/$pid/cmdline"; then echo "$pid"; fi
-done)
-[[ -n $SHIPPED_PID ]] || { echo "bench: the stack's API process not found" >&2; exit 1; }
+SHIPPED_PID=$(stack_pid_of api-service)
 
 VERSION=$(sed -n 's:^    <version>\(.*\)</version>:\1:p' "$ROOT/pom.xml" | head -n 1)
 log "starting the raw baseline API on $RAW_PORT (agent off, JAVA_OPTS=$RAW_JAVA_OPTS)"

@@ -1,8 +1,9 @@
 # Sourced by the whole-stack benchmarks: runs scripts/run-local.sh against the Redis on
 # 127.0.0.1:6379 (or REDIS_PORT) under a fresh key prefix with an API key of its own, and removes
 # everything it made when the benchmark ends. Set before sourcing: ROOT, API_PORT.
-# Provides: log, start_stack [VAR=value ...], publish [json], API, PREFIX, PRICING_API_KEY, WORK,
-# STACK_PID, and an EXIT trap that calls the benchmark's optional bench_cleanup first.
+# Provides: log, start_stack [VAR=value ...], stack_pid_of MODULE, start_otlp_sink PORT,
+# publish [json], API, PREFIX, PRICING_API_KEY, WORK, STACK_PID, and an EXIT trap that calls the
+# benchmark's optional bench_cleanup first.
 
 # short, like the default "pricing:": every key the stack touches carries it, so its length is
 # part of what is measured
@@ -10,6 +11,7 @@ PREFIX="bench$$:"
 export PRICING_API_KEY=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n') # the key this run's API accepts
 WORK=$(mktemp -d)
 STACK_PID=""
+SINK_PID=""
 REDIS_PORT=${REDIS_PORT:-6379}
 API="http://127.0.0.1:$API_PORT"
 
@@ -19,6 +21,7 @@ stack_cleanup() {
   set +e
   declare -F bench_cleanup >/dev/null && bench_cleanup
   [[ -n $STACK_PID ]] && kill "$STACK_PID" 2>/dev/null && wait "$STACK_PID" 2>/dev/null
+  [[ -n $SINK_PID ]] && kill "$SINK_PID" 2>/dev/null && wait "$SINK_PID" 2>/dev/null
   if redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
     redis-cli -p "$REDIS_PORT" --scan --pattern "${PREFIX}*" | xargs -r -n 1000 redis-cli -p "$REDIS_PORT" unlink >/dev/null
     # Redisson's own keys for the lock (its name after a prefix of Redisson's)
@@ -62,6 +65,30 @@ start_stack() {
     sleep 1
   done
   echo "bench: the stack did not start in 300 s; see $WORK/stack.log" >&2
+  exit 1
+}
+
+# Prints the pid of the stack's JVM of a module (api-service: the stack runs one).
+stack_pid_of() {
+  local pid
+  for pid in $(pgrep -P "$STACK_PID" java); do
+    if grep -q "$1" "/proc/$pid/cmdline"; then echo "$pid"; return; fi
+  done
+  echo "bench: the stack's $1 process not found" >&2
+  exit 1
+}
+
+# Starts bench/OtlpSink.java on a port, standing in for a collector of the agents' traces.
+start_otlp_sink() {
+  log "starting an OTLP sink on $1 for the agents' traces"
+  java "$ROOT/bench/OtlpSink.java" "$1" >"$WORK/otlp-sink.log" 2>&1 &
+  SINK_PID=$!
+  for _ in $(seq 1 60); do
+    grep -q listening "$WORK/otlp-sink.log" && return
+    kill -0 "$SINK_PID" 2>/dev/null || { cat "$WORK/otlp-sink.log" >&2; exit 1; }
+    sleep 0.5
+  done
+  echo "bench: the OTLP sink did not start in 30 s; see $WORK/otlp-sink.log" >&2
   exit 1
 }
 
