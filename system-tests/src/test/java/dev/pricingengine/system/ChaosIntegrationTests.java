@@ -625,8 +625,7 @@ class ChaosIntegrationTests {
 	 * Waits until a worker holds the lock of the caught partition for the job's task
 	 * there with most of its pass ahead. The pipeline was idle when the job was
 	 * published, so no other task is ahead of it on the job stream (when idleness meant
-	 * only free locks, a slow machine's backlog kept five tasks in a row queued for 20
-	 * s).
+	 * only free locks, a backlog on a slow machine kept five tasks in a row waiting).
 	 * @return the task's fields
 	 */
 	private static Optional<Map<String, String>> awaitEarlyInItsPass(RedisClusterCommands<String, String> redis,
@@ -882,7 +881,6 @@ class ChaosIntegrationTests {
 		}
 	}
 
-	/** Whether no partition's lock is held and no coalesced event waits. */
 	/**
 	 * Whether the pipeline has nothing left to do: no event waits to be bridged, the
 	 * workers have read every job on the stream and acknowledged it, no lock is held and
@@ -900,10 +898,18 @@ class ChaosIntegrationTests {
 	 * deleted from it) and has none pending.
 	 */
 	private static boolean streamDrained(RedisClusterCommands<String, String> redis) {
-		List<StreamMessage<String, String>> last = redis.xrevrange(KEYS.jobStream(), Range.unbounded(), Limit.from(1));
+		String last = lastJobEntry(redis);
+		if (last == null) {
+			return true;
+		}
 		Map<Object, Object> workers = workersGroup(redis);
-		return last.isEmpty() || (last.get(0).getId().equals(workers.get("last-delivered-id"))
-				&& Long.valueOf(0).equals(workers.get("pending")));
+		return last.equals(workers.get("last-delivered-id")) && Long.valueOf(0).equals(workers.get("pending"));
+	}
+
+	/** The id of the job stream's last entry, or {@code null} while it has none. */
+	private static String lastJobEntry(RedisClusterCommands<String, String> redis) {
+		List<StreamMessage<String, String>> last = redis.xrevrange(KEYS.jobStream(), Range.unbounded(), Limit.from(1));
+		return last.isEmpty() ? null : last.get(0).getId();
 	}
 
 	private static Map<Object, Object> workersGroup(RedisClusterCommands<String, String> redis) {
@@ -935,13 +941,13 @@ class ChaosIntegrationTests {
 	 * each partition's lock (its hash and expiry) and coalesced events.
 	 */
 	private static String idleState(RedisClusterCommands<String, String> redis) {
-		List<StreamMessage<String, String>> last = redis.xrevrange(KEYS.jobStream(), Range.unbounded(), Limit.from(1));
+		String last = lastJobEntry(redis);
 		StringBuilder state = new StringBuilder().append("unbridged events ")
 			.append(redis.zcard(KEYS.unbridgedEvents()))
 			.append("; job stream: last entry ")
-			.append(last.isEmpty() ? "none" : last.get(0).getId())
+			.append(last)
 			.append(", workers ")
-			.append(workersGroup(redis))
+			.append((last != null) ? workersGroup(redis) : "-")
 			.append("; ");
 		for (int partition = 0; partition < PARTITIONS; partition++) {
 			String lock = KEYS.partition(partition).recalculationLock(LOCK_NAME);
