@@ -46,8 +46,6 @@ reads() {
   PRODUCTS=$PRODUCTS wrk -t1 -c"$CONNECTIONS" -d"$1" -s "$ROOT/bench/wrk-mixed.lua" "$API" | grep '^RESULT'
 }
 
-field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
-
 # Full recalculations back to back and a category event a second (bench/Recalculations.java)
 # until stop_recalculations; each job's final state goes to $WORK/recalculations.
 start_recalculations() {
@@ -63,13 +61,6 @@ stop_recalculations() {
   LOAD_PID=""
 }
 
-api_pid() {
-  local pid
-  for pid in $(pgrep -P "$STACK_PID" java || true); do
-    if grep -q 'api-service' "/proc/$pid/cmdline"; then echo "$pid"; fi
-  done
-}
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # CPU time per read in microseconds: ticks before, ticks after, the reads' RESULT line
 cpu_per_read() {
   awk -v t="$(($2 - $1))" -v hz="$(getconf CLK_TCK)" -v n="$(field requests "$3")" \
@@ -92,7 +83,7 @@ stop_recalculations
 
 log "phase A: reads alone ($DURATION, c=$CONNECTIONS, $MISS_PERCENT % of prices dropped first)"
 drop_cached_prices
-API_PID=$(api_pid)
+API_PID=$(stack_pid_of api-service)
 t0=$(cpu_ticks "$API_PID")
 a=$(reads "$DURATION")
 t1=$(cpu_ticks "$API_PID")

@@ -56,12 +56,12 @@ API_PID=$(stack_pid_of api-service)
 # One wrk run at the API; prints its RESULT line with the API's CPU microseconds per request.
 run_wrk() {
   local target=$1 duration=$2 before after result
-  before=$(awk '{ print $14 + $15 }' "/proc/$API_PID/stat")
+  before=$(cpu_ticks "$API_PID")
   result=$(TARGET=$target PRODUCTS=$PRODUCTS wrk -t1 -c"$CONNECTIONS" -d"$duration" \
     -s "$ROOT/bench/wrk-report.lua" "$API" | grep '^RESULT')
-  after=$(awk '{ print $14 + $15 }' "/proc/$API_PID/stat")
+  after=$(cpu_ticks "$API_PID")
   printf '%s api_cpu_us=%s\n' "$result" "$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" \
-    -v n="$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<<"$result")" 'BEGIN { printf "%.0f", t / hz / n * 1e6 }')"
+    -v n="$(field requests "$result")" 'BEGIN { printf "%.0f", t / hz / n * 1e6 }')"
 }
 
 # Sends async-profiler a command: jcmd splits an unquoted argument at its "=".
@@ -77,7 +77,7 @@ for target in "${TARGETS[@]}"; do
   profiler "dump,file=$OUT/$target.collapsed,collapsed"
   profiler "stop,file=$OUT/$target.html"
   printf '%s %s\n' "$target" "$line"
-  [[ $line == *" non2xx=0 unexpected=0 socket_errors=0 "* ]] ||
+  [[ $(field non2xx "$line") == 0 && $(field unexpected "$line") == 0 && $(field socket_errors "$line") == 0 ]] ||
     { echo "bench: $target had failed or unexpected answers" >&2; exit 1; }
   awk '{ n = $NF; sub(/ [0-9]+$/, ""); frames = split($0, f, ";"); self[f[frames]] += n; total += n }
     END { for (frame in self) printf "  %5.1f %%  %s\n", 100 * self[frame] / total, frame }' \

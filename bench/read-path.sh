@@ -72,8 +72,6 @@ curl -fs "http://127.0.0.1:$RAW_PORT/actuator/health/readiness" >/dev/null ||
   { echo "bench: the raw API did not get ready; see $WORK/raw-api.log" >&2; exit 1; }
 
 declare -A PORT_OF=([shipped]=$API_PORT [raw]=$RAW_PORT) PID_OF=([shipped]=$SHIPPED_PID [raw]=$RAW_PID)
-field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$2"; }
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 rss_mib() { awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 
 # One wrk run against an API; prints its RESULT line with the load generator's CPU seconds and

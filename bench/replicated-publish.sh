@@ -104,7 +104,6 @@ function done(summary, latency, requests)
 end
 LUA
 declare -A PORT_OF=([no-wait]=$NO_WAIT_PORT [wait-1]=$WAIT_PORT)
-field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$2"; }
 run_wrk() {
   wrk -t1 -c"$CONNECTIONS" -d"$2" -s "$WORK/publish.lua" "http://127.0.0.1:${PORT_OF[$1]}/api/v1/publish-market-event" |
     grep '^RESULT'

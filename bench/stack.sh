@@ -2,8 +2,8 @@
 # 127.0.0.1:6379 (or REDIS_PORT) under a fresh key prefix with an API key of its own, and removes
 # everything it made when the benchmark ends. Set before sourcing: ROOT, API_PORT.
 # Provides: log, start_stack [VAR=value ...], stack_pid_of MODULE, start_otlp_sink PORT,
-# publish [json], API, PREFIX, PRICING_API_KEY, WORK, STACK_PID, and an EXIT trap that calls the
-# benchmark's optional bench_cleanup first.
+# publish [json], field NAME LINE, cpu_ticks PID, API, PREFIX, PRICING_API_KEY, WORK, STACK_PID,
+# and an EXIT trap that calls the benchmark's optional bench_cleanup first.
 
 # short, like the default "pricing:": every key the stack touches carries it, so its length is
 # part of what is measured
@@ -91,6 +91,12 @@ start_otlp_sink() {
   echo "bench: the OTLP sink did not start in 30 s; see $WORK/otlp-sink.log" >&2
   exit 1
 }
+
+# The value of NAME=value in a line (a wrk script's RESULT line).
+field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$2"; }
+
+# A process's CPU time so far (user and system), in clock ticks (getconf CLK_TCK a second).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # Publishes a market event (an empty body: a full recalculation) and prints the answer.
 publish() {
