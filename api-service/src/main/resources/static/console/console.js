@@ -297,9 +297,9 @@ async function replaySelected() {
 // --- faults ----------------------------------------------------------------------------
 
 function describeFaults(faults) {
-  const on = faults.failure_rate > 0 || faults.latency_ms > 0;
+  const on = faults.failure_rate > 0 || faults.latency_ms > 0 || faults.batch_latency_ms > 0;
   return { on, text: on ? `Fault injection is ON: failure rate ${faults.failure_rate}, latency ${faults.latency_ms} ms`
-    : 'Fault injection is off' };
+    + ` per attempt and ${faults.batch_latency_ms} ms per batch` : 'Fault injection is off' };
 }
 
 async function refreshFaultBanner() {
@@ -324,6 +324,7 @@ async function showFaults() {
   say('faults-current', faults.text, !faults.on);
   $('failure-rate').value = answer.body.failure_rate;
   $('latency-ms').value = answer.body.latency_ms;
+  $('batch-latency-ms').value = answer.body.batch_latency_ms;
 }
 
 async function setFaults(settings) {
@@ -483,7 +484,8 @@ async function start() {
   $('dead-letters-replay').addEventListener('click', replaySelected);
   $('faults-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    setFaults({ failure_rate: Number($('failure-rate').value), latency_ms: Number($('latency-ms').value) });
+    setFaults({ failure_rate: Number($('failure-rate').value), latency_ms: Number($('latency-ms').value),
+      batch_latency_ms: Number($('batch-latency-ms').value) });
   });
   $('faults-clear').addEventListener('click', () => setFaults({}));
   $('price-form').addEventListener('submit', (event) => {

@@ -8,6 +8,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
@@ -124,6 +125,14 @@ final class Browser implements AutoCloseable {
 	 * element replaced while the condition looked at it is looked at again.
 	 */
 	<T> T await(String what, Duration timeout, Function<WebDriver, T> condition) {
+		return await(() -> what, timeout, condition);
+	}
+
+	/**
+	 * The same, with a message built when the wait fails: what was awaited and what the
+	 * page and the system showed instead.
+	 */
+	<T> T await(Supplier<String> what, Duration timeout, Function<WebDriver, T> condition) {
 		return new WebDriverWait(this.driver, timeout, Duration.ofMillis(100)).withMessage(what)
 			.ignoring(StaleElementReferenceException.class)
 			.until(condition);

@@ -40,6 +40,7 @@ import dev.pricingengine.system.ChaosHistory.Published;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
+import io.lettuce.core.models.stream.PendingMessage;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
@@ -184,9 +185,13 @@ class ChaosIntegrationTests {
 		// another holder): the paused worker's commands in flight are answered when it
 		// resumes, it goes on with its pass, and its next write meets the fence (with the
 		// default 2 s, it would fail on a timeout first: also safe, but not the fence).
-		Map<String, String> environment = new HashMap<>(Map.of("RESTART", "on-failure", "APIS", "2",
-				"PRICING_WORKER_LOCK_LEASE", LOCK_LEASE, "SPRING_DATA_REDIS_TIMEOUT", "10s",
-				"PRICING_CATALOG_DEMO_SIZE", "0", "PRICING_PARTITIONS", String.valueOf(PARTITIONS)));
+		// A worker whose consumer makes no progress for 30 s (well above a command's
+		// timeout and a retry's delay; the default 2 minutes would outlast the suite's
+		// wait for quiet) halts and is replaced.
+		Map<String, String> environment = new HashMap<>(
+				Map.of("RESTART", "on-failure", "APIS", "2", "PRICING_WORKER_LOCK_LEASE", LOCK_LEASE,
+						"SPRING_DATA_REDIS_TIMEOUT", "10s", "PRICING_WORKER_STALL_TIMEOUT", "30s",
+						"PRICING_CATALOG_DEMO_SIZE", "0", "PRICING_PARTITIONS", String.valueOf(PARTITIONS)));
 		environment.putAll(redis.environment());
 		if (redis.canBeProxied()) {
 			for (String service : List.of("api-2", "listener-1", "listener-2", "worker-1", "worker-2")) {
@@ -590,7 +595,7 @@ class ChaosIntegrationTests {
 		List<String> misses = new ArrayList<>();
 		for (int attempt = 0; attempt < 5; attempt++) {
 			this.quiet.set(true);
-			awaitIdle(redis);
+			awaitIdle(stack, redis);
 			Published recalculation = publish(stack, stack.apiPort, ChaosEvent.RECALCULATE);
 			if (recalculation.outcome() != Outcome.OK) {
 				misses.add("publish answered " + recalculation.outcome());
@@ -710,7 +715,7 @@ class ChaosIntegrationTests {
 			for (int attempt = 1; attempt <= 3 && fault.exercised.isEmpty(); attempt++) {
 				int generation = this.generations.incrementAndGet();
 				this.quiet.set(true);
-				awaitIdle(redis);
+				awaitIdle(stack, redis);
 				// the import's products are staged first, then applied, a chunk at a
 				// time: the recalculation is published once its first product is
 				// applied, so that the passes run while the import applies the rest
@@ -864,6 +869,10 @@ class ChaosIntegrationTests {
 		report.staleWrites = writes.stream().flatMap((log) -> log.staleWrites().stream()).toList();
 		report.fenceRejections = fenceRejections(redis);
 		report.redelivered = listenerCount(stack, "redelivered");
+		report.stalledWorkers = Pattern.compile("worker-\\d exited \\(status 70\\)")
+			.matcher(stack.output())
+			.results()
+			.count();
 	}
 
 	private static BigDecimal marketPrice(LocalStack stack, int port, String id) {
@@ -925,20 +934,40 @@ class ChaosIntegrationTests {
 	 * Waits until the pipeline is idle: a fault may leave a whole pass to finish, and the
 	 * steady stream a backlog of tasks, slower on a loaded machine.
 	 */
-	private static void awaitIdle(RedisClusterCommands<String, String> redis) {
+	private static void awaitIdle(LocalStack stack, RedisClusterCommands<String, String> redis) {
 		try {
 			await("the pipeline is idle").atMost(Duration.ofMinutes(3))
 				.pollInterval(Duration.ofMillis(100))
 				.until(() -> idle(redis));
 		}
 		catch (ConditionTimeoutException ex) {
-			throw new IllegalStateException("Not idle after 3 minutes: " + idleState(redis), ex);
+			throw new IllegalStateException(
+					"Not idle after 3 minutes: " + idleState(redis) + "workers' job threads: " + jobThreads(stack), ex);
 		}
 	}
 
 	/**
-	 * What idleness waits for: unbridged events, the workers' group on the job stream,
-	 * each partition's lock (its hash and expiry) and coalesced events.
+	 * Where each worker's job consumers are: the top of their stacks, from a thread dump
+	 * kept beside the workers' logs.
+	 */
+	private static String jobThreads(LocalStack stack) {
+		StringBuilder threads = new StringBuilder();
+		for (ProcessHandle worker : stack.running("worker-service")) {
+			try {
+				threads.append(stack.threadDump(worker, "job-consumer-", 6)).append("; ");
+			}
+			catch (IOException | InterruptedException ex) {
+				threads.append("no thread dump of ").append(worker.pid()).append(": ").append(ex).append("; ");
+			}
+		}
+		return threads.toString();
+	}
+
+	/**
+	 * What idleness waits for: unbridged events, the workers' group on the job stream
+	 * (and the task of each entry pending there: its consumer, how long it has been idle,
+	 * its state, attempt and progress), each partition's lock (its hash and expiry) and
+	 * coalesced events.
 	 */
 	private static String idleState(RedisClusterCommands<String, String> redis) {
 		String last = lastJobEntry(redis);
@@ -949,6 +978,20 @@ class ChaosIntegrationTests {
 			.append(", workers ")
 			.append((last != null) ? workersGroup(redis) : "-")
 			.append("; ");
+		if (last != null) {
+			for (PendingMessage pending : redis.xpending(KEYS.jobStream(), "workers", Range.unbounded(),
+					Limit.from(10))) {
+				state.append("pending ")
+					.append(pending.getId())
+					.append(" (")
+					.append(pending.getConsumer())
+					.append(", idle ")
+					.append(pending.getMsSinceLastDelivery())
+					.append(" ms): ")
+					.append(pendingTask(redis, pending.getId()))
+					.append("; ");
+			}
+		}
 		for (int partition = 0; partition < PARTITIONS; partition++) {
 			String lock = KEYS.partition(partition).recalculationLock(LOCK_NAME);
 			state.append("partition ")
@@ -962,6 +1005,22 @@ class ChaosIntegrationTests {
 				.append("; ");
 		}
 		return state.toString();
+	}
+
+	/** The state, attempt and progress of the task a job stream entry holds. */
+	private static Map<String, String> pendingTask(RedisClusterCommands<String, String> redis, String entryId) {
+		List<StreamMessage<String, String>> entry = redis.xrange(KEYS.jobStream(), Range.create(entryId, entryId));
+		if (entry.isEmpty()) {
+			return Map.of();
+		}
+		Map<String, String> body = entry.get(0).getBody();
+		Map<String, String> task = task(redis.hgetall(KEYS.job(body.get("event_id"))),
+				Integer.parseInt(body.getOrDefault("partition", "0")));
+		task.keySet()
+			.retainAll(Set.of(JobFields.STATE, JobFields.ATTEMPTS, JobFields.WORKER, JobFields.FENCING_TOKEN,
+					JobFields.PROCESSED, JobFields.TOTAL, JobFields.STARTED_AT, JobFields.LOCKED_AT));
+		task.put("partition", body.get("partition"));
+		return task;
 	}
 
 	/** Each partition's copy of the market state. */

@@ -71,6 +71,12 @@ final class ChaosReport {
 	long redelivered;
 
 	/**
+	 * Workers that halted because a consumer of theirs made no progress (run-local.sh's
+	 * "exited (status 70)"), each replaced.
+	 */
+	long stalledWorkers;
+
+	/**
 	 * Jobs whose lock lease lapsed before they released it (their own status says so).
 	 */
 	long lapsedHolds;
@@ -353,6 +359,7 @@ final class ChaosReport {
 		row(out, "writes accepted with a token older than one already written", this.staleWrites.size(), "0");
 		row(out, "stale batch writes the fence refused (Redis counter)", this.fenceRejections, "≥ 1 per pause");
 		row(out, "jobs whose lock lease lapsed before their release (their status)", this.lapsedHolds, "");
+		row(out, "workers halted with a consumer that made no progress, and replaced", this.stalledWorkers, "");
 		appendSamples(out, "lost", this.lost);
 		appendSamples(out, "market state", this.stateWrong);
 		appendSamples(out, "inputs", this.inputsWrong);

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
 import java.util.regex.Matcher;
@@ -298,6 +299,49 @@ final class LocalStack implements AutoCloseable {
 			.stream()
 			.filter((process) -> process.info().commandLine().orElse("").contains("/" + module + "-"))
 			.toList();
+	}
+
+	/**
+	 * Where a service's threads of some name are: a thread dump
+	 * ({@code jcmd Thread.print} of the JDK the service runs on), kept beside the
+	 * services' logs, and the top of those threads' stacks from it.
+	 * @param service the service's process
+	 * @param threadPrefix how the names of the threads to describe start
+	 * @param frames the frames to give of each
+	 * @return the process id, and each thread's name and top frames, on one line
+	 */
+	String threadDump(ProcessHandle service, String threadPrefix, int frames) throws IOException, InterruptedException {
+		Path java = Path.of(service.info().command().orElseThrow(() -> new IOException("no command")));
+		Path dump = this.outputFile.resolveSibling("logs")
+			.resolve("threads-" + service.pid() + "-" + System.currentTimeMillis() + ".txt");
+		Process jcmd = new ProcessBuilder(java.resolveSibling("jcmd").toString(), String.valueOf(service.pid()),
+				"Thread.print")
+			.redirectErrorStream(true)
+			.redirectOutput(dump.toFile())
+			.start();
+		if (!jcmd.waitFor(30, TimeUnit.SECONDS)) {
+			jcmd.destroyForcibly();
+			throw new IOException("jcmd gave no thread dump in 30 s");
+		}
+		List<String> lines = Files.readAllLines(dump, StandardCharsets.UTF_8);
+		StringBuilder threads = new StringBuilder().append(service.pid());
+		for (int i = 0; i < lines.size(); i++) {
+			if (lines.get(i).startsWith("\"" + threadPrefix)) {
+				threads.append(' ').append(lines.get(i), 1, lines.get(i).indexOf('"', 1)).append(':');
+				int given = 0;
+				for (int j = i + 1; j < lines.size() && given < frames && !lines.get(j).isBlank(); j++) {
+					String line = lines.get(j).strip();
+					if (line.startsWith("java.lang.Thread.State: ")) {
+						threads.append(' ').append(line.substring("java.lang.Thread.State: ".length()));
+					}
+					else if (line.startsWith("at ") && !line.contains("(java.base@")) {
+						threads.append(" < ").append(line.substring(3));
+						given++;
+					}
+				}
+			}
+		}
+		return threads.toString();
 	}
 
 	/**

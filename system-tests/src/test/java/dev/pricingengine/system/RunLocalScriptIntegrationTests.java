@@ -323,23 +323,69 @@ class RunLocalScriptIntegrationTests {
 		assertThat(stack.put(stack.apiPort, "/api/v1/admin/faults", "{\"latency_ms\":4000}").statusCode())
 			.isEqualTo(200);
 		String job = publish(stack, "{\"type\":\"DEMAND_FACTOR\",\"factor\":1.3,\"product_id\":\"P-9\"}");
-		AtomicReference<String> victim = new AtomicReference<>();
+		String victim = workerRunning(stack, job);
+		workerProcess(victim).destroyForcibly();
+		assertThat(stack.put(stack.apiPort, "/api/v1/admin/faults", "{}").statusCode()).isEqualTo(200);
+
+		awaitSucceededWithout(stack, job, victim);
+		assertThat(stack.output()).contains("exited (status 137)");
+	}
+
+	/**
+	 * A worker whose job consumer makes no progress for
+	 * {@code pricing.worker.stall-timeout} (here 5 s; its job's market-data step slowed
+	 * to a minute) logs where it is stuck and exits as if killed: the other worker takes
+	 * the job over, and run-local.sh starts the stalled one again. Without this, a
+	 * consumer blocked for ever held its job and its partition's lock for ever: both are
+	 * renewed by other threads of a live worker.
+	 */
+	@Test
+	void replacesAWorkerWhoseJobMakesNoProgress(@TempDir Path runDir) throws Exception {
+		try (LocalStack stack = LocalStack.start(runDir,
+				Map.of("RESTART", "on-failure", "PRICING_WORKER_STALL_TIMEOUT", "5s"))) {
+			assertThat(stack.put(stack.apiPort, "/api/v1/admin/faults", "{\"latency_ms\":60000}").statusCode())
+				.isEqualTo(200);
+			String job = publish(stack, "{\"type\":\"DEMAND_FACTOR\",\"factor\":1.2,\"product_id\":\"P-7\"}");
+			String stalled = workerRunning(stack, job);
+			ProcessHandle process = workerProcess(stalled);
+			await("the stalled worker exits").atMost(Duration.ofSeconds(30)).until(() -> !process.isAlive());
+			assertThat(stack.put(stack.apiPort, "/api/v1/admin/faults", "{}").statusCode()).isEqualTo(200);
+
+			awaitSucceededWithout(stack, job, stalled);
+			assertThat(stack.output()).contains("exited (status 70)");
+			await("run-local.sh starts the stalled worker again").atMost(Duration.ofSeconds(90))
+				.until(() -> stack.output().contains("restarted worker-"));
+			String logs = Files.readString(runDir.resolve("logs/worker-1.log"))
+					+ Files.readString(runDir.resolve("logs/worker-2.log"));
+			assertThat(logs).as("where the stalled consumer was")
+				.containsPattern("made no progress for \\d+ s[^\\n]*\\n(.*\\n)*.*MarketDataStep");
+		}
+	}
+
+	/** The consumer running a job, once it runs. */
+	private static String workerRunning(LocalStack stack, String job) {
+		AtomicReference<String> worker = new AtomicReference<>();
 		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
 			Matcher running = Pattern.compile("\"state\":\"RUNNING\".*\"worker\":\"([^\"]+)\"")
 				.matcher(stack.get(stack.apiPort, job).body());
 			assertThat(running.find()).isTrue();
-			victim.set(running.group(1));
+			worker.set(running.group(1));
 		});
-		long pid = Long.parseLong(victim.get().substring(victim.get().lastIndexOf('-') + 1));
-		ProcessHandle worker = ProcessHandle.of(pid).orElseThrow();
-		assertThat(worker.info().commandLine().orElse("")).contains("worker-service");
-		worker.destroyForcibly();
-		assertThat(stack.put(stack.apiPort, "/api/v1/admin/faults", "{}").statusCode()).isEqualTo(200);
+		return worker.get();
+	}
 
+	/** The worker process of a consumer named {@code host-pid}. */
+	private static ProcessHandle workerProcess(String consumer) {
+		ProcessHandle worker = ProcessHandle.of(Long.parseLong(consumer.substring(consumer.lastIndexOf('-') + 1)))
+			.orElseThrow();
+		assertThat(worker.info().commandLine().orElse("")).contains("worker-service");
+		return worker;
+	}
+
+	private static void awaitSucceededWithout(LocalStack stack, String job, String consumer) {
 		await().atMost(Duration.ofSeconds(60))
 			.untilAsserted(() -> assertThat(stack.get(stack.apiPort, job).body()).contains("\"state\":\"SUCCEEDED\"")
-				.doesNotContain("\"worker\":\"" + victim.get() + "\""));
-		assertThat(stack.output()).contains("exited (status 137)");
+				.doesNotContain("\"worker\":\"" + consumer + "\""));
 	}
 
 	/**

@@ -20,7 +20,8 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * Fault injection for operators and tests: the workers' market-data step fails at a rate
- * and/or is slowed down, for all workers at once. Off unless set.
+ * and/or is slowed down, and their jobs' passes wait before each batch they write under
+ * the lock, for all workers at once. Off unless set.
  */
 @RestController
 @Tag(name = "Fault injection")
@@ -49,8 +50,9 @@ class FaultController {
 
 	@PutMapping("/api/v1/admin/faults")
 	@Operation(summary = "Set the injected faults",
-			description = "A failure rate and a latency for the "
-					+ "workers' market-data calls; an absent field is 0, {} clears them")
+			description = "A failure rate and a latency for the workers' market-data calls, and a latency "
+					+ "before each batch of prices a job's pass writes under the lock (the lock stays held as long); "
+					+ "an absent field is 0, {} clears them")
 	@SecurityRequirement(name = OpenApiConfiguration.API_KEY)
 	@ProblemResponses({ 400, 401, 413, 503 })
 	Mono<FaultSettings> setFaults(@RequestBody Mono<FaultRequest> request) {
@@ -66,13 +68,16 @@ class FaultController {
 	 *
 	 * @param failureRate share of attempts that fail, 0 to 1
 	 * @param latencyMs added latency per attempt in milliseconds
+	 * @param batchLatencyMs added latency per batch of a job's pass in milliseconds
 	 */
-	record FaultRequest(@Schema(example = "0.3") Double failureRate, @Schema(example = "250") Long latencyMs) {
+	record FaultRequest(@Schema(example = "0.3") Double failureRate, @Schema(example = "250") Long latencyMs,
+			@Schema(example = "20") Long batchLatencyMs) {
 
 		FaultSettings toSettings() {
 			try {
 				return new FaultSettings((this.failureRate != null) ? this.failureRate : 0,
-						(this.latencyMs != null) ? this.latencyMs : 0);
+						(this.latencyMs != null) ? this.latencyMs : 0,
+						(this.batchLatencyMs != null) ? this.batchLatencyMs : 0);
 			}
 			catch (IllegalArgumentException ex) {
 				throw new ProblemException(HttpStatus.BAD_REQUEST, "invalid-faults", "Invalid fault settings",

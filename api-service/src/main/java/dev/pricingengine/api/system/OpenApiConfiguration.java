@@ -54,7 +54,7 @@ public class OpenApiConfiguration {
 	 * OpenAPI annotations.
 	 */
 	private static final Map<String, List<String>> REQUIRED_IN_COMMON_SCHEMAS = Map.of("MarketEvent", List.of("type"),
-			"FaultSettings", List.of("failure_rate", "latency_ms"));
+			"FaultSettings", List.of("failure_rate", "latency_ms", "batch_latency_ms"));
 
 	private static final String PROBLEM = "Problem";
 
@@ -96,7 +96,7 @@ public class OpenApiConfiguration {
 					new Tag().name("Jobs").description("What became of a published event"),
 					new Tag().name("Dead letters").description("Jobs that could not succeed, and their replay"),
 					new Tag().name("Fault injection")
-						.description("Failures and latency injected into the workers' market-data calls"),
+						.description("Failures and latency injected into the workers' market-data calls and passes"),
 					new Tag().name("Console")
 						.description("What the operators' console at /console reads: the system's overview, live"),
 					new Tag().name("System").description("Liveness of the API itself")));

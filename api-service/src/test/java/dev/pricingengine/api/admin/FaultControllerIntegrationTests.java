@@ -28,23 +28,33 @@ class FaultControllerIntegrationTests {
 
 	@Test
 	void setsTheFaultsEveryWorkerReadsAndShowsThem() {
-		put("{\"failure_rate\":0.5,\"latency_ms\":2000}").expectStatus()
+		put("{\"failure_rate\":0.5,\"latency_ms\":2000,\"batch_latency_ms\":250}").expectStatus()
 			.isOk()
 			.expectBody()
 			.jsonPath("$.failure_rate")
 			.isEqualTo(0.5)
 			.jsonPath("$.latency_ms")
-			.isEqualTo(2000);
+			.isEqualTo(2000)
+			.jsonPath("$.batch_latency_ms")
+			.isEqualTo(250);
 		assertThat(FaultSettings.fromHash(this.redisConnection.connection().sync().hgetall(this.keys.faults())))
-			.isEqualTo(new FaultSettings(0.5, 2000));
+			.isEqualTo(new FaultSettings(0.5, 2000, 250));
 		this.client.get().uri("/api/v1/admin/faults").exchange().expectBody().jsonPath("$.failure_rate").isEqualTo(0.5);
 		put("{}").expectStatus().isOk();
-		this.client.get().uri("/api/v1/admin/faults").exchange().expectBody().jsonPath("$.failure_rate").isEqualTo(0.0);
+		this.client.get()
+			.uri("/api/v1/admin/faults")
+			.exchange()
+			.expectBody()
+			.jsonPath("$.failure_rate")
+			.isEqualTo(0.0)
+			.jsonPath("$.batch_latency_ms")
+			.isEqualTo(0);
 	}
 
 	@ParameterizedTest
 	@ValueSource(strings = { "{\"failure_rate\":1.5}", "{\"failure_rate\":-0.1}", "{\"latency_ms\":-1}",
-			"{\"latency_ms\":60001}", "{\"failure_rate\":\"lots\"}", "[" })
+			"{\"latency_ms\":60001}", "{\"batch_latency_ms\":-1}", "{\"batch_latency_ms\":1001}",
+			"{\"failure_rate\":\"lots\"}", "[" })
 	void rejectsInvalidSettingsWith400(String body) {
 		put(body).expectStatus()
 			.isBadRequest()

@@ -69,8 +69,8 @@ class BadInputFuzzIntegrationTests {
 			new Target("POST", "/api/v1/price",
 					"{\"product_id\":\"F-1\",\"user_location\":\"NY\",\"is_prime_member\":true}", 200,
 					List.of("\"product_id\":\"F-1\"", "\"final_price\":")),
-			new Target("PUT", "/api/v1/admin/faults", "{\"failure_rate\":0.0,\"latency_ms\":0}", 200,
-					List.of("\"failure_rate\":0.0", "\"latency_ms\":0")),
+			new Target("PUT", "/api/v1/admin/faults", "{\"failure_rate\":0.0,\"latency_ms\":0,\"batch_latency_ms\":0}",
+					200, List.of("\"failure_rate\":0.0", "\"latency_ms\":0", "\"batch_latency_ms\":0")),
 			new Target("GET", "/api/v1/prices/{id}?location={q}&member={q}"), new Target("GET", "/api/v1/catalog/{id}"),
 			new Target("GET", "/api/v1/jobs/{id}"), new Target("GET", "/api/v1/dead-letters?after={q}&limit={q}"),
 			new Target("POST", "/api/v1/dead-letters/{id}/replay"));

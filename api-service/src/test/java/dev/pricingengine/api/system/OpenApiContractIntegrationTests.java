@@ -175,9 +175,10 @@ class OpenApiContractIntegrationTests {
 			"GET|/api/v1/jobs/00000000-0000-0000-0000-000000000000|", "GET|/api/v1/dead-letters?limit=5|",
 			"GET|/api/v1/dead-letters?limit=0|", "POST|/api/v1/dead-letters/1-0/replay|", "GET|/api/v1/admin/faults|",
 			"PUT|/api/v1/admin/faults|{\"failure_rate\":2}", "PUT|/api/v1/admin/faults|{\"latency_ms\":5}",
-			"PUT|/api/v1/admin/faults|{}", "GET|/api/v1/jobs?limit=5|", "GET|/api/v1/jobs?state=PANIC|",
-			"GET|/api/v1/console/overview|", "GET|/api/v1/console/settings|",
-			"GET|/api/v1/prices/P-contract/explanation|", "GET|/api/v1/prices/P-none/explanation|" })
+			"PUT|/api/v1/admin/faults|{\"batch_latency_ms\":5}", "PUT|/api/v1/admin/faults|{}",
+			"GET|/api/v1/jobs?limit=5|", "GET|/api/v1/jobs?state=PANIC|", "GET|/api/v1/console/overview|",
+			"GET|/api/v1/console/settings|", "GET|/api/v1/prices/P-contract/explanation|",
+			"GET|/api/v1/prices/P-none/explanation|" })
 	void answersAsItsOperationDeclares(String method, String uri, String body) {
 		this.client.post()
 			.uri("/api/v1/catalog")

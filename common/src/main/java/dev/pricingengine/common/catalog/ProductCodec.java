@@ -75,8 +75,8 @@ public final class ProductCodec {
 		if (ceiling == 0 || inputs.indexOf(INPUTS_SEPARATOR, ceiling) >= 0) {
 			throw new IllegalArgumentException("Malformed pricing inputs of product " + id + ": '" + inputs + "'");
 		}
-		return new Product(id, category, new BigDecimal(inputs.substring(0, floor - 1)),
-				new BigDecimal(inputs.substring(floor, ceiling - 1)), new BigDecimal(inputs.substring(ceiling)));
+		return new Product(id, category, PlainDecimals.parse(inputs, 0, floor - 1),
+				PlainDecimals.parse(inputs, floor, ceiling - 1), PlainDecimals.parse(inputs, ceiling, inputs.length()));
 	}
 
 	public static Product fromHash(String id, Map<String, String> hash) {

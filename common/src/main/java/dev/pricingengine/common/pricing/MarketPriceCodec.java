@@ -3,6 +3,8 @@ package dev.pricingengine.common.pricing;
 import java.math.BigDecimal;
 import java.time.Instant;
 
+import dev.pricingengine.common.catalog.PlainDecimals;
+
 /**
  * Encodes a {@link MarketPrice} as the compact string stored under a price key:
  * {@code price|base_price|computed_at_epoch_millis|version}, for example
@@ -65,7 +67,9 @@ public final class MarketPriceCodec {
 		 * @return the string to store under the price key
 		 */
 		public String encode(BigDecimal price, BigDecimal basePrice) {
-			return price.toPlainString() + SEPARATOR + basePrice.toPlainString() + this.suffix;
+			StringBuilder encoded = new StringBuilder(32 + this.suffix.length());
+			PlainDecimals.append(encoded, price).append(SEPARATOR);
+			return PlainDecimals.append(encoded, basePrice).append(this.suffix).toString();
 		}
 
 	}

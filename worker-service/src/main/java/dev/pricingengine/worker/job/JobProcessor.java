@@ -12,6 +12,7 @@ import java.util.stream.IntStream;
 
 import dev.pricingengine.common.event.EnvelopeCodec;
 import dev.pricingengine.common.event.EventEnvelope;
+import dev.pricingengine.common.fault.FaultSettings;
 import dev.pricingengine.common.job.DeadLetterProperties;
 import dev.pricingengine.common.job.JobFields;
 import dev.pricingengine.common.job.JobState;
@@ -106,9 +107,12 @@ class JobProcessor {
 
 	private final CurrentTasks currentTasks;
 
+	private final ConsumerWatchdog watchdog;
+
 	JobProcessor(SharedRedisConnection redisConnection, RedissonClient redisson, Recalculator recalculator,
 			MarketDataStep marketData, RetryTemplate jobRetryTemplate, RedisKeys keys, WorkerProperties properties,
-			DeadLetterProperties deadLetters, JobMetrics metrics, CurrentTasks currentTasks) {
+			DeadLetterProperties deadLetters, JobMetrics metrics, CurrentTasks currentTasks,
+			ConsumerWatchdog watchdog) {
 		this.redisConnection = redisConnection;
 		this.redisson = redisson;
 		this.recalculator = recalculator;
@@ -122,6 +126,7 @@ class JobProcessor {
 		this.metrics = metrics;
 		this.deadLetterRetention = deadLetters.retention();
 		this.currentTasks = currentTasks;
+		this.watchdog = watchdog;
 	}
 
 	/**
@@ -248,10 +253,11 @@ class JobProcessor {
 		String lockName = this.partitions[partition].recalculationLock(this.lockName);
 		RedisClusterCommands<String, String> redis = this.redisConnection.connection().sync();
 		this.currentTasks.started(worker, envelope.eventId(), partition, attempt);
+		this.watchdog.progressed();
 		record(redis, envelope, partition, JobFields.STARTED_AT, JobFields.STATE,
 				(attempt == 1) ? JobState.RUNNING.name() : JobState.RETRYING.name(), JobFields.ATTEMPTS,
 				String.valueOf(attempt), JobFields.WORKER, worker, JobFields.LOCK, lockName);
-		this.marketData.run();
+		FaultSettings faults = this.marketData.run();
 		RFencedLock lock = this.redisson.getFencedLock(lockName);
 		Span lockSpan = MessageTracing.tracer().spanBuilder("lock " + lockName).startSpan();
 		Long token = tryLock(lock);
@@ -264,15 +270,19 @@ class JobProcessor {
 		}
 		lockSpan.setAttribute(FENCING_TOKEN, token);
 		this.currentTasks.locked(worker, token);
+		this.watchdog.progressed();
 		Recalculator.Result result;
 		List<String> skipped;
 		boolean released;
 		try (Scope scope = lockSpan.makeCurrent()) {
 			record(redis, envelope, partition, JobFields.LOCKED_AT, JobFields.STATE, JobState.RUNNING.name(),
 					JobFields.FENCING_TOKEN, String.valueOf(token));
-			result = this.recalculator.apply(partition, envelope, token,
-					(processed, total) -> record(redis, envelope, partition, null, JobFields.PROCESSED,
-							String.valueOf(processed), JobFields.TOTAL, String.valueOf(total)));
+			result = this.recalculator.apply(partition, envelope, token, faults.batchLatencyMs(),
+					(processed, total) -> {
+						this.watchdog.progressed();
+						record(redis, envelope, partition, null, JobFields.PROCESSED, String.valueOf(processed),
+								JobFields.TOTAL, String.valueOf(total));
+					});
 			skipped = new ArrayList<>(result.skipped());
 			skipped.addAll(drainCoalesced(redis, partition, token));
 			record(redis, envelope, partition, JobFields.UNLOCKED_AT);
@@ -431,8 +441,8 @@ class JobProcessor {
 		if (scope == null) {
 			return List.of();
 		}
-		return this.recalculator.recalculate(partition, scope, token, (processed, total) -> {
-		}).skipped();
+		return this.recalculator.recalculate(partition, scope, token, (processed, total) -> this.watchdog.progressed())
+			.skipped();
 	}
 
 	/**

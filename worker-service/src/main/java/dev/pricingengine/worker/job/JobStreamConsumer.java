@@ -41,7 +41,8 @@ import org.springframework.stereotype.Component;
  * failed unexpectedly stays pending. While an entry is worked on its claim is kept fresh
  * ({@link ClaimKeeper}), so only the entries of dead consumers are taken over. A consumer
  * that cannot read recreates the group if Redis lost it, otherwise waits longer after
- * each failure, and is reported as not ready until it reads again.
+ * each failure, and is reported as not ready until it reads again. A consumer that makes
+ * no progress for long ends the worker ({@link ConsumerWatchdog}).
  */
 @Component
 class JobStreamConsumer implements SmartLifecycle {
@@ -71,15 +72,18 @@ class JobStreamConsumer implements SmartLifecycle {
 
 	private volatile CountDownLatch stopped = new CountDownLatch(1);
 
+	private final ConsumerWatchdog watchdog;
+
 	private ClaimKeeper claims;
 
 	JobStreamConsumer(LettuceConnectionFactory connectionFactory, SharedRedisConnection redisConnection,
-			JobProcessor processor, RedisKeys keys, WorkerProperties properties) {
+			JobProcessor processor, RedisKeys keys, WorkerProperties properties, ConsumerWatchdog watchdog) {
 		this.connectionFactory = connectionFactory;
 		this.redisConnection = redisConnection;
 		this.processor = processor;
 		this.keys = keys;
 		this.properties = properties;
+		this.watchdog = watchdog;
 	}
 
 	@Override
@@ -132,8 +136,10 @@ class JobStreamConsumer implements SmartLifecycle {
 		Duration backoff = Duration.ZERO;
 		long failingSince = 0;
 		boolean recreated = false;
+		this.watchdog.watch();
 		try (connection) {
 			while (this.running) {
+				this.watchdog.progressed();
 				try {
 					RedisClusterCommands<String, String> redis = connection.sync();
 					ClaimedMessages<String, String> claimed = redis.xautoclaim(this.keys.jobStream(),
@@ -185,6 +191,9 @@ class JobStreamConsumer implements SmartLifecycle {
 					awaitStop(backoff);
 				}
 			}
+		}
+		finally {
+			this.watchdog.unwatch();
 		}
 	}
 

@@ -30,6 +30,11 @@ import org.springframework.validation.annotation.Validated;
  * @param jobStreamRetention how long a job stream entry is kept once every consumer group
  * has it and none holds it pending (the job's status outlives it)
  * @param trimInterval how often the job and dead-letter streams are trimmed
+ * @param stallTimeout how long a job consumer may make no progress (no turn of its loop,
+ * no attempt begun, no batch of a pass written) before the worker logs where it is stuck
+ * and halts, to be replaced like a killed one ({@link ConsumerWatchdog}); above the
+ * longest a healthy consumer waits: a market-data step slowed by fault injection (up to
+ * 60 s), a Redis command's timeout, a retry's delay
  * @param retry retries of transient failures
  */
 @Validated
@@ -41,7 +46,7 @@ public record WorkerProperties(@DefaultValue("1") @Min(1) @Max(64) int concurren
 		@DefaultValue("1s") @NotNull Duration readTimeout, @DefaultValue("60s") @NotNull Duration claimIdle,
 		@DefaultValue("5") @Min(1) @Max(1000) int maxDeliveries,
 		@DefaultValue("1h") @NotNull Duration jobStreamRetention, @DefaultValue("1m") @NotNull Duration trimInterval,
-		@DefaultValue @Valid Retry retry) {
+		@DefaultValue("2m") @NotNull Duration stallTimeout, @DefaultValue @Valid Retry retry) {
 
 	/**
 	 * Exponential backoff with jitter; defaults mirror the prototype's policy (5

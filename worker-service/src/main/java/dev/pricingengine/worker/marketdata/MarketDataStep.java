@@ -1,7 +1,6 @@
 package dev.pricingengine.worker.marketdata;
 
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 
 import dev.pricingengine.common.fault.FaultSettings;
 import dev.pricingengine.common.redis.RedisKeys;
@@ -12,8 +11,8 @@ import org.springframework.stereotype.Component;
 /**
  * The step of an attempt that would consult an external market-data source. The engine
  * needs none today, so the step only honours fault injection
- * ({@code PUT /api/v1/admin/faults}): the one place product code waits or draws random
- * numbers on purpose.
+ * ({@code PUT /api/v1/admin/faults}): the one place product code draws random numbers on
+ * purpose. It reads the settings once per attempt, for the attempt's pass too.
  */
 @Component
 public class MarketDataStep {
@@ -29,27 +28,18 @@ public class MarketDataStep {
 
 	/**
 	 * Runs the step with the current fault settings.
+	 * @return the settings it ran with, for the rest of the attempt
 	 * @throws ExternalApiTimeoutException when fault injection makes this attempt fail
 	 */
-	public void run() {
+	public FaultSettings run() {
 		FaultSettings faults = FaultSettings
 			.fromHash(this.redisConnection.connection().sync().hgetall(this.keys.faults()));
-		if (faults.latencyMs() > 0) {
-			waitFor(faults.latencyMs());
-		}
+		FaultSettings.inject(faults.latencyMs());
 		if (faults.failureRate() > 0 && ThreadLocalRandom.current().nextDouble() < faults.failureRate()) {
 			throw new ExternalApiTimeoutException(
 					"Injected market-data timeout (failure_rate " + faults.failureRate() + ")");
 		}
-	}
-
-	private static void waitFor(long millis) {
-		try {
-			TimeUnit.MILLISECONDS.sleep(millis);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
+		return faults;
 	}
 
 }

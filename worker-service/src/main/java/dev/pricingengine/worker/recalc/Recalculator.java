@@ -26,6 +26,7 @@ import dev.pricingengine.common.catalog.Product;
 import dev.pricingengine.common.catalog.ProductCodec;
 import dev.pricingengine.common.event.EventEnvelope;
 import dev.pricingengine.common.event.MarketEvent;
+import dev.pricingengine.common.fault.FaultSettings;
 import dev.pricingengine.common.market.DemandFactors;
 import dev.pricingengine.common.market.MarketStateFields;
 import dev.pricingengine.common.pricing.MarketPriceCodec;
@@ -156,14 +157,17 @@ public class Recalculator {
 	 * @param partition the partition, whose lock the caller holds
 	 * @param envelope the event
 	 * @param fencingToken the partition's recalculation lock's token
+	 * @param batchLatencyMs injected latency before each batch is written (fault
+	 * injection's {@code batch_latency_ms}; 0 when off)
 	 * @param progress told the products processed so far and the products in scope, as
 	 * batches are written (at least every 200 ms, and at the start and the end)
 	 * @return what was done
 	 * @throws UnknownProductException if a base price names a product the catalog lacks
 	 */
-	public Result apply(int partition, EventEnvelope envelope, long fencingToken, Progress progress) {
+	public Result apply(int partition, EventEnvelope envelope, long fencingToken, long batchLatencyMs,
+			Progress progress) {
 		applyEvent(partition, envelope);
-		return recalculate(partition, Scope.of(envelope.event()), fencingToken, progress);
+		return recalculate(partition, Scope.of(envelope.event()), fencingToken, batchLatencyMs, progress);
 	}
 
 	/**
@@ -190,6 +194,10 @@ public class Recalculator {
 	 * @throws FencedOutException if a newer holder of the lock has written prices
 	 */
 	public Result recalculate(int partition, Scope scope, long fencingToken, Progress progress) {
+		return recalculate(partition, scope, fencingToken, 0, progress);
+	}
+
+	private Result recalculate(int partition, Scope scope, long fencingToken, long batchLatencyMs, Progress progress) {
 		ClusterAwareConnection connection = this.redisConnection.connection();
 		RedisClusterCommands<String, String> redis = connection.sync();
 		RedisKeys.Partition data = this.keys.partition(partition);
@@ -212,6 +220,7 @@ public class Recalculator {
 				BatchRead current = read;
 				batch = cursor.next(this.properties.batchSize());
 				read = batch.isEmpty() ? null : pass.read(batch);
+				FaultSettings.inject(batchLatencyMs);
 				writes.add(pass.write(current));
 				while (writes.size() > MAX_WRITES_IN_FLIGHT || (!writes.isEmpty() && writes.peek().isDone())) {
 					processed += pass.await(writes.poll());

@@ -83,7 +83,7 @@ class JobStreamConsumerIntegrationTests {
 	 */
 	@Test
 	void aLiveWorkersJobIsNotTakenOverHoweverLongItRuns() {
-		redis().hset(this.keys.faults(), new FaultSettings(0, 4000).toHash());
+		redis().hset(this.keys.faults(), new FaultSettings(0, 4000, 0).toHash());
 		double outcomesBefore = outcomes();
 		String job = enqueue(MarketEvent.RECALCULATE);
 		Set<String> starts = new LinkedHashSet<>();

@@ -306,7 +306,7 @@ class WorkerIntegrationTests {
 	void retriesTransientFailuresAndDeadLettersAJobWhenTheyPersist() {
 		double retries = counter("pricing.worker.job.retries");
 		double deadLetters = counter("pricing.worker.dead.letters", "reason", "failed");
-		redis().hset(this.keys.faults(), new FaultSettings(1.0, 0).toHash());
+		redis().hset(this.keys.faults(), new FaultSettings(1.0, 0, 0).toHash());
 		Map<String, String> status = awaitFinished(enqueue(MarketEvent.RECALCULATE));
 		assertThat(status).containsEntry("state", "DEAD_LETTERED").containsEntry("attempts", "6");
 		assertThat(status.get("error")).contains("ExternalApiTimeoutException");
@@ -314,6 +314,30 @@ class WorkerIntegrationTests {
 		int partitions = this.keys.partitions();
 		assertThat(counter("pricing.worker.job.retries") - retries).isEqualTo(5 * partitions);
 		assertThat(counter("pricing.worker.dead.letters", "reason", "failed") - deadLetters).isEqualTo(partitions);
+	}
+
+	/**
+	 * Injected batch latency slows a job's pass under the lock, batch by batch (what an
+	 * operator needs to watch a long recalculation, or a test to catch one), and the
+	 * prices still follow the rule.
+	 */
+	@Test
+	void injectedBatchLatencyKeepsTheLockHeldForEveryBatchOfThePass() {
+		long batchLatencyMs = 200;
+		redis().hset(this.keys.faults(), Map.of("batch_latency_ms", String.valueOf(batchLatencyMs)));
+		Map<String, String> status = awaitFinished(enqueue(MarketEvent.RECALCULATE));
+		assertThat(status).containsEntry("state", "SUCCEEDED");
+		for (String partition : status.get("partitions").split(",")) {
+			String prefix = "partition:" + partition + ":";
+			long total = Long.parseLong(status.get(prefix + "total"));
+			long batches = (total + 6) / 7;
+			long held = Long.parseLong(status.get(prefix + "unlocked_at"))
+					- Long.parseLong(status.get(prefix + "locked_at"));
+			assertThat(held).as("ms partition %s's lock was held for %s batches of 7", partition, batches)
+				.isGreaterThanOrEqualTo(batches * batchLatencyMs);
+		}
+		awaitQuiet();
+		assertPricesFollowTheRule();
 	}
 
 	@Test
@@ -497,7 +521,7 @@ class WorkerIntegrationTests {
 	@Test
 	void aJobStatusThatExpiredMeanwhileIsNotRecreatedWithoutItsExpiry() {
 		double outcomesBefore = outcomes();
-		redis().hset(this.keys.faults(), new FaultSettings(0, 1500).toHash());
+		redis().hset(this.keys.faults(), new FaultSettings(0, 1500, 0).toHash());
 		String job = enqueue(MarketEvent.RECALCULATE);
 		redis().pexpire(this.keys.job(job), 700);
 		await().atMost(Duration.ofSeconds(20)).until(() -> outcomes() > outcomesBefore);
@@ -558,7 +582,7 @@ class WorkerIntegrationTests {
 	 */
 	@Test
 	void aStatusWrittenAfreshByADeadLetterListsEveryPartitionOfTheEventsScope() {
-		redis().hset(this.keys.faults(), new FaultSettings(1.0, 0).toHash());
+		redis().hset(this.keys.faults(), new FaultSettings(1.0, 0, 0).toHash());
 		String job = enqueue(MarketEvent.RECALCULATE);
 		redis().del(this.keys.job(job));
 		List<String> scope = partitions().stream().map((partition) -> String.valueOf(partition.index())).toList();
@@ -648,7 +672,7 @@ class WorkerIntegrationTests {
 
 	@Test
 	void jobsSucceedThroughAFiftyPercentFailureRate() {
-		redis().hset(this.keys.faults(), new FaultSettings(0.5, 0).toHash());
+		redis().hset(this.keys.faults(), new FaultSettings(0.5, 0, 0).toHash());
 		List<String> jobs = new ArrayList<>();
 		for (int i = 0; i < 20; i++) {
 			jobs.add(enqueue(new MarketEvent(MarketEventType.DEMAND_FACTOR, new BigDecimal("1.1"), "C-1", null, null)));
