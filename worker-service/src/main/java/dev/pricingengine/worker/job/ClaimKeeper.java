@@ -1,5 +1,6 @@
 package dev.pricingengine.worker.job;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -51,19 +52,21 @@ final class ClaimKeeper implements AutoCloseable {
 	}
 
 	/**
-	 * Runs the work on an entry while keeping its claim fresh.
-	 * @param entryId the entry
-	 * @param consumer the consumer it was delivered to
-	 * @param work what to do with it
+	 * Keeps the claims of entries delivered to a consumer fresh until each is
+	 * {@linkplain #forget(String) forgotten}.
+	 * @param entryIds the entries
+	 * @param consumer the consumer they were delivered to
 	 */
-	void whileWorkingOn(String entryId, String consumer, Runnable work) {
-		this.claims.put(entryId, consumer);
-		try {
-			work.run();
-		}
-		finally {
-			this.claims.remove(entryId);
-		}
+	void keep(List<String> entryIds, String consumer) {
+		entryIds.forEach((entryId) -> this.claims.put(entryId, consumer));
+	}
+
+	/**
+	 * Stops keeping an entry's claim: it was acknowledged, or its consumer gave up on it.
+	 * @param entryId the entry
+	 */
+	void forget(String entryId) {
+		this.claims.remove(entryId);
 	}
 
 	private void keepClaims() {

@@ -47,8 +47,10 @@ import org.springframework.stereotype.Component;
  * without waiting, applies the event to the partition, recalculates its scope there and
  * the events coalesced meanwhile, and records every step in the job status (which
  * aggregates the partitions' tasks); if another worker holds the lock, hands the event to
- * it (coalesced). Transient failures are retried by Spring's {@link RetryTemplate}; a job
- * that cannot succeed goes to the dead-letter stream with its reason.
+ * it (coalesced), as it does with a task read together with an earlier one of its
+ * partition (whose task takes the lock next) without trying the lock. Transient failures
+ * are retried by Spring's {@link RetryTemplate}; a job that cannot succeed goes to the
+ * dead-letter stream with its reason.
  */
 @Component
 class JobProcessor {
@@ -71,10 +73,12 @@ class JobProcessor {
 
 	private static final AttributeKey<Long> COALESCED = AttributeKey.longKey("pricing.coalesced.events");
 
+	private static final AttributeKey<Boolean> HANDED_OVER = AttributeKey.booleanKey("pricing.job.handed_over");
+
 	private static final AttributeKey<Long> PARTITION = AttributeKey.longKey("pricing.partition");
 
 	/** Field of a job stream entry naming the partition its task is for. */
-	private static final String PARTITION_FIELD = "partition";
+	static final String PARTITION_FIELD = "partition";
 
 	private static final LuaScript RECORD_STATUS = LuaScript.fromClasspath("scripts/record-job-status.lua");
 
@@ -136,8 +140,10 @@ class JobProcessor {
 	 * @param entry the entry's fields ({@code event_id}, {@code envelope},
 	 * {@code partition})
 	 * @param worker the consumer processing it
+	 * @param handOver whether to coalesce the task without trying the lock: it was read
+	 * with an earlier entry of the same partition, whose task takes the lock next
 	 */
-	void process(String entryId, Map<String, String> entry, String worker) {
+	void process(String entryId, Map<String, String> entry, String worker, boolean handOver) {
 		String eventId = entry.getOrDefault("event_id", "unknown");
 		int partition;
 		EventEnvelope envelope;
@@ -161,10 +167,11 @@ class JobProcessor {
 			long queueWait = Math.max(0, RedisClock.millis(this.redisConnection.connection().sync()) - enqueuedAt);
 			span.setAttribute(QUEUE_WAIT, queueWait);
 			this.metrics.queueWait(Duration.ofMillis(queueWait));
-			span.setAttribute(WORKER, worker);
+			span.setAttribute(WORKER, worker).setAttribute(HANDED_OVER, handOver);
 			AtomicInteger attempts = new AtomicInteger();
 			try {
-				this.retryTemplate.execute(() -> attempt(envelope, partition, worker, attempts.incrementAndGet()));
+				this.retryTemplate
+					.execute(() -> attempt(envelope, partition, worker, attempts.incrementAndGet(), handOver));
 			}
 			catch (RetryException ex) {
 				Throwable cause = (ex.getCause() != null) ? ex.getCause() : ex;
@@ -220,13 +227,13 @@ class JobProcessor {
 	}
 
 	/** One attempt at a job's task, in a span of its own. */
-	private Void attempt(EventEnvelope envelope, int partition, String worker, int attempt) {
+	private Void attempt(EventEnvelope envelope, int partition, String worker, int attempt, boolean handOver) {
 		if (attempt > 1) {
 			this.metrics.retried();
 		}
 		Span span = MessageTracing.tracer().spanBuilder("attempt").setAttribute(ATTEMPT, attempt).startSpan();
 		try (Scope scope = span.makeCurrent()) {
-			run(envelope, partition, worker, attempt);
+			run(envelope, partition, worker, attempt, handOver);
 			return null;
 		}
 		catch (RuntimeException ex) {
@@ -249,7 +256,7 @@ class JobProcessor {
 				entry.getOrDefault(PARTITION_FIELD, "0"));
 	}
 
-	private void run(EventEnvelope envelope, int partition, String worker, int attempt) {
+	private void run(EventEnvelope envelope, int partition, String worker, int attempt, boolean handOver) {
 		String lockName = this.partitions[partition].recalculationLock(this.lockName);
 		RedisClusterCommands<String, String> redis = this.redisConnection.connection().sync();
 		this.currentTasks.started(worker, envelope.eventId(), partition, attempt);
@@ -258,6 +265,10 @@ class JobProcessor {
 				(attempt == 1) ? JobState.RUNNING.name() : JobState.RETRYING.name(), JobFields.ATTEMPTS,
 				String.valueOf(attempt), JobFields.WORKER, worker, JobFields.LOCK, lockName);
 		FaultSettings faults = this.marketData.run();
+		if (handOver) {
+			coalesce(redis, partition, envelope);
+			return;
+		}
 		RFencedLock lock = this.redisson.getFencedLock(lockName);
 		Span lockSpan = MessageTracing.tracer().spanBuilder("lock " + lockName).startSpan();
 		Long token = tryLock(lock);
@@ -342,9 +353,10 @@ class JobProcessor {
 	}
 
 	/**
-	 * Hands the event to the holder of the partition's lock, who applies it there before
-	 * releasing the lock. If the holder released it meanwhile (after its last look),
-	 * {@link #drainCoalescedIfIdle} after this job takes the lock and drains.
+	 * Hands the event to the holder of the partition's lock (or to the task about to take
+	 * it), who applies it there before releasing the lock. If the holder released it
+	 * meanwhile (after its last look), {@link #drainCoalescedIfIdle} after this job takes
+	 * the lock and drains.
 	 */
 	private void coalesce(RedisClusterCommands<String, String> redis, int partition, EventEnvelope envelope) {
 		redis.hset(this.keys.coalescedEvents(partition), envelope.eventId(), EnvelopeCodec.encode(envelope));

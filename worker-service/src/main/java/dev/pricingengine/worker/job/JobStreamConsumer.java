@@ -5,8 +5,10 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +54,9 @@ class JobStreamConsumer implements SmartLifecycle {
 	private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
 
 	private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+
+	/** The most entries a consumer reads at once (what {@link #handleAll} folds). */
+	private static final int MAX_ENTRIES_PER_READ = 100;
 
 	private final LettuceConnectionFactory connectionFactory;
 
@@ -131,7 +136,7 @@ class JobStreamConsumer implements SmartLifecycle {
 
 	private void consume(ClusterAwareConnection connection, String name) {
 		Consumer<String> consumer = Consumer.from(this.properties.group(), name);
-		XReadArgs read = XReadArgs.Builder.block(this.properties.readTimeout()).count(1);
+		XReadArgs read = XReadArgs.Builder.block(this.properties.readTimeout()).count(MAX_ENTRIES_PER_READ);
 		String claimCursor = "0-0";
 		Duration backoff = Duration.ZERO;
 		long failingSince = 0;
@@ -146,9 +151,7 @@ class JobStreamConsumer implements SmartLifecycle {
 							XAutoClaimArgs.Builder.xautoclaim(consumer, this.properties.claimIdle(), claimCursor)
 								.count(1));
 					claimCursor = claimed.getId();
-					for (StreamMessage<String, String> entry : claimed.getMessages()) {
-						handle(redis, entry, name, true);
-					}
+					handleAll(redis, claimed.getMessages(), name, true);
 					List<StreamMessage<String, String>> entries = redis.xreadgroup(consumer, read,
 							XReadArgs.StreamOffset.lastConsumed(this.keys.jobStream()));
 					if (this.failing.remove(name) != null) {
@@ -157,9 +160,7 @@ class JobStreamConsumer implements SmartLifecycle {
 					backoff = Duration.ZERO;
 					failingSince = 0;
 					recreated = false;
-					for (StreamMessage<String, String> entry : entries) {
-						handle(redis, entry, name, false);
-					}
+					handleAll(redis, entries, name, false);
 					if (entries.isEmpty()) {
 						this.processor.drainCoalescedIfIdle();
 					}
@@ -229,13 +230,50 @@ class JobStreamConsumer implements SmartLifecycle {
 	}
 
 	/**
-	 * Processes an entry (keeping its claim fresh meanwhile), acknowledges it once its
-	 * outcome is recorded, then applies the events coalesced meanwhile if the lock is
-	 * free. An entry taken over from a dead consumer that has come back too often is
-	 * dead-lettered as poison instead.
+	 * Processes the entries one read returned (keeping their claims fresh meanwhile),
+	 * then applies the events coalesced meanwhile if the lock is free. Of the entries of
+	 * one partition, only the first runs as a task that takes the lock: the others are
+	 * handed over to it beforehand (coalesced without trying the lock), and its hold
+	 * applies them all in one drain pass. So a backlog — after an outage, a burst, passes
+	 * slower than the events — is worked off in a hold of each partition per read, not a
+	 * pass per entry.
+	 */
+	private void handleAll(RedisClusterCommands<String, String> redis, List<StreamMessage<String, String>> entries,
+			String name, boolean reclaimed) {
+		if (entries.isEmpty()) {
+			return;
+		}
+		Set<String> partitions = new HashSet<>();
+		List<StreamMessage<String, String>> first = new ArrayList<>();
+		List<StreamMessage<String, String>> handedOver = new ArrayList<>();
+		for (StreamMessage<String, String> entry : entries) {
+			(partitions.add(entry.getBody().getOrDefault(JobProcessor.PARTITION_FIELD, "")) ? first : handedOver)
+				.add(entry);
+		}
+		List<String> ids = entries.stream().map(StreamMessage::getId).toList();
+		this.claims.keep(ids, name);
+		try {
+			for (StreamMessage<String, String> entry : handedOver) {
+				handle(redis, entry, name, reclaimed, true);
+			}
+			for (StreamMessage<String, String> entry : first) {
+				handle(redis, entry, name, reclaimed, false);
+			}
+		}
+		finally {
+			ids.forEach(this.claims::forget);
+		}
+		this.processor.drainCoalescedIfIdle();
+	}
+
+	/**
+	 * Processes an entry and acknowledges it once its outcome is recorded. An entry taken
+	 * over from a dead consumer that has come back too often is dead-lettered as poison
+	 * instead.
+	 * @param handOver whether to coalesce its task without trying the lock
 	 */
 	private void handle(RedisClusterCommands<String, String> redis, StreamMessage<String, String> entry, String name,
-			boolean reclaimed) {
+			boolean reclaimed, boolean handOver) {
 		if (reclaimed) {
 			long deliveries = redis
 				.xpending(this.keys.jobStream(), this.properties.group(), Range.create(entry.getId(), entry.getId()),
@@ -247,14 +285,17 @@ class JobStreamConsumer implements SmartLifecycle {
 			logger.warn("Consumer {} took over job stream entry {} (delivery {})", name, entry.getId(), deliveries);
 			if (deliveries > this.properties.maxDeliveries()) {
 				this.processor.poison(entry.getBody(), deliveries);
-				redis.xack(this.keys.jobStream(), this.properties.group(), entry.getId());
+				acknowledge(redis, entry);
 				return;
 			}
 		}
-		this.claims.whileWorkingOn(entry.getId(), name,
-				() -> this.processor.process(entry.getId(), entry.getBody(), name));
+		this.processor.process(entry.getId(), entry.getBody(), name, handOver);
+		acknowledge(redis, entry);
+	}
+
+	private void acknowledge(RedisClusterCommands<String, String> redis, StreamMessage<String, String> entry) {
 		redis.xack(this.keys.jobStream(), this.properties.group(), entry.getId());
-		this.processor.drainCoalescedIfIdle();
+		this.claims.forget(entry.getId());
 	}
 
 	@Override

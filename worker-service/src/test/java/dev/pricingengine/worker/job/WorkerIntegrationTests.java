@@ -235,6 +235,31 @@ class WorkerIntegrationTests {
 	}
 
 	@Test
+	void aBacklogIsWorkedOffInAHoldOfEachPartitionNotAHoldPerEntry() {
+		Map<Integer, Long> tokens = new HashMap<>();
+		partitions().forEach((partition) -> tokens.put(partition.index(), lock(partition).getToken()));
+		List<MarketEvent> events = IntStream.range(0, 12)
+			.mapToObj((i) -> new MarketEvent(MarketEventType.DEMAND_FACTOR, BigDecimal.valueOf(120 + i, 2), null, null,
+					null))
+			.toList();
+		// a backlog, as after an outage: every entry is on the stream before a consumer
+		// reads one
+		List<String> jobs = enqueueAtOnce(events);
+		for (String job : jobs) {
+			assertThat(awaitFinished(job).get("state")).isIn("SUCCEEDED", "COALESCED");
+		}
+		awaitQuiet();
+		assertMarket("global", "1.31");
+		assertPricesFollowTheRule();
+		for (RedisKeys.Partition partition : partitions()) {
+			long holds = lock(partition).getToken() - tokens.get(partition.index());
+			assertThat(holds)
+				.as("holds of partition %d's lock for the %d entries of its tasks", partition.index(), events.size())
+				.isLessThanOrEqualTo(3);
+		}
+	}
+
+	@Test
 	void aWriterWithAnOlderFencingTokenIsRefused() {
 		RedisKeys.Partition partition = this.keys.partitionFor("C-1-P0");
 		List<String> ids = productsOf(partition, "C-1");
@@ -262,7 +287,7 @@ class WorkerIntegrationTests {
 	@Test
 	void aJobWhoseWritesAreFencedOutRunsAgainUnderANewToken() {
 		RedisKeys.Partition partition = this.keys.partition(1);
-		RFencedLock lock = this.redisson.getFencedLock(partition.recalculationLock("recalculate_global_lock"));
+		RFencedLock lock = lock(partition);
 		long current = lock.tryLockAndGetToken(0, TimeUnit.MILLISECONDS);
 		lock.unlock();
 		// as if a holder with the token after the next one had written meanwhile
@@ -627,7 +652,7 @@ class WorkerIntegrationTests {
 	void aCoalescedTaskThatIsThenDeadLetteredLeavesNoStaleAggregate() {
 		String product = "P-never-in-catalog";
 		RedisKeys.Partition partition = this.keys.partitionFor(product);
-		RFencedLock lock = this.redisson.getFencedLock(partition.recalculationLock("recalculate_global_lock"));
+		RFencedLock lock = lock(partition);
 		lock.lockAndGetToken();
 		String job;
 		try {
@@ -740,7 +765,7 @@ class WorkerIntegrationTests {
 	 */
 	private void awaitQuiet() {
 		for (RedisKeys.Partition partition : partitions()) {
-			RFencedLock lock = this.redisson.getFencedLock(partition.recalculationLock("recalculate_global_lock"));
+			RFencedLock lock = lock(partition);
 			await().atMost(Duration.ofSeconds(20))
 				.until(() -> redis().hlen(this.keys.coalescedEvents(partition.index())) == 0 && !lock.isLocked());
 		}
@@ -750,11 +775,15 @@ class WorkerIntegrationTests {
 	private List<RFencedLock> lockEveryPartition() {
 		List<RFencedLock> locks = new ArrayList<>();
 		for (RedisKeys.Partition partition : partitions()) {
-			RFencedLock lock = this.redisson.getFencedLock(partition.recalculationLock("recalculate_global_lock"));
+			RFencedLock lock = lock(partition);
 			lock.lockAndGetToken();
 			locks.add(lock);
 		}
 		return locks;
+	}
+
+	private RFencedLock lock(RedisKeys.Partition partition) {
+		return this.redisson.getFencedLock(partition.recalculationLock("recalculate_global_lock"));
 	}
 
 	/** Every partition's copy of the market state holds the value. */
@@ -817,18 +846,51 @@ class WorkerIntegrationTests {
 	 * partition of its scope.
 	 */
 	private String enqueue(MarketEvent event, long sequence) {
+		EventEnvelope envelope = queued(event, sequence);
+		entries(envelope).forEach((entry) -> redis().xadd(this.keys.jobStream(), entry));
+		return envelope.eventId();
+	}
+
+	/**
+	 * Enqueues events in one transaction: a consumer reads none of their entries before
+	 * all are on the stream.
+	 */
+	private List<String> enqueueAtOnce(List<MarketEvent> events) {
+		List<EventEnvelope> envelopes = events.stream().map((event) -> queued(event, ++this.sequence)).toList();
+		try (ClusterAwareConnection own = ClusterAwareConnection.open(this.connectionFactory)) {
+			// a transaction on the intake's slot
+			RedisCommands<String, String> redis = own.nodeOf(this.keys.jobStream()).join().sync();
+			redis.multi();
+			envelopes.stream()
+				.flatMap((envelope) -> entries(envelope).stream())
+				.forEach((entry) -> redis.xadd(this.keys.jobStream(), entry));
+			redis.exec();
+		}
+		return envelopes.stream().map(EventEnvelope::eventId).toList();
+	}
+
+	/** Writes an event's QUEUED status, as the listener does before its entries. */
+	private EventEnvelope queued(MarketEvent event, long sequence) {
 		EventEnvelope envelope = new EventEnvelope(UUID.randomUUID().toString(), sequence, event, Instant.now());
-		String json = EnvelopeCodec.encode(envelope);
-		List<String> partitions = (event.productId() != null)
-				? List.of(String.valueOf(this.keys.partitionOf(event.productId())))
-				: IntStream.range(0, this.keys.partitions()).mapToObj(String::valueOf).toList();
-		Map<String, String> status = new HashMap<>(Map.of("state", "QUEUED", "envelope", json, "sequence",
-				String.valueOf(sequence), "attempts", "0", "partitions", String.join(",", partitions)));
+		List<String> partitions = partitionsOf(event);
+		Map<String, String> status = new HashMap<>(Map.of("state", "QUEUED", "envelope", EnvelopeCodec.encode(envelope),
+				"sequence", String.valueOf(sequence), "attempts", "0", "partitions", String.join(",", partitions)));
 		partitions.forEach((partition) -> status.put("partition:" + partition + ":state", "QUEUED"));
 		redis().hset(this.keys.job(envelope.eventId()), status);
-		partitions.forEach((partition) -> redis().xadd(this.keys.jobStream(),
-				Map.of("event_id", envelope.eventId(), "envelope", json, "partition", partition)));
-		return envelope.eventId();
+		return envelope;
+	}
+
+	/** The job stream entries of an event: one for each partition of its scope. */
+	private List<Map<String, String>> entries(EventEnvelope envelope) {
+		String json = EnvelopeCodec.encode(envelope);
+		return partitionsOf(envelope.event()).stream()
+			.map((partition) -> Map.of("event_id", envelope.eventId(), "envelope", json, "partition", partition))
+			.toList();
+	}
+
+	private List<String> partitionsOf(MarketEvent event) {
+		return (event.productId() != null) ? List.of(String.valueOf(this.keys.partitionOf(event.productId())))
+				: IntStream.range(0, this.keys.partitions()).mapToObj(String::valueOf).toList();
 	}
 
 	private Map<String, String> awaitFinished(String job) {
