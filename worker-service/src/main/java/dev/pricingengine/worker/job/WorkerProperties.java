@@ -3,6 +3,7 @@ package dev.pricingengine.worker.job;
 import java.time.Duration;
 
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
@@ -34,7 +35,8 @@ import org.springframework.validation.annotation.Validated;
  * no attempt begun, no batch of a pass written) before the worker logs where it is stuck
  * and halts, to be replaced like a killed one ({@link ConsumerWatchdog}); above the
  * longest a healthy consumer waits: a market-data step slowed by fault injection (up to
- * 60 s), a Redis command's timeout, a retry's delay
+ * 60 s), a Redis command's timeout, a retry's delay; it must exceed {@code read-timeout},
+ * which an idle consumer spends on each read
  * @param retry retries of transient failures
  */
 @Validated
@@ -47,6 +49,18 @@ public record WorkerProperties(@DefaultValue("1") @Min(1) @Max(64) int concurren
 		@DefaultValue("5") @Min(1) @Max(1000) int maxDeliveries,
 		@DefaultValue("1h") @NotNull Duration jobStreamRetention, @DefaultValue("1m") @NotNull Duration trimInterval,
 		@DefaultValue("2m") @NotNull Duration stallTimeout, @DefaultValue @Valid Retry retry) {
+
+	/**
+	 * Whether an idle consumer, blocked on a read of the job stream for
+	 * {@code read-timeout}, is not taken for a stalled one.
+	 * @return whether {@code stall-timeout} exceeds {@code read-timeout}
+	 */
+	@AssertTrue(message = "stall-timeout must be longer than read-timeout: an idle consumer waits read-timeout on "
+			+ "each read of the job stream, and would be taken for a stalled one (the worker halted again and again)")
+	public boolean isStallTimeoutLongerThanReadTimeout() {
+		return this.stallTimeout == null || this.readTimeout == null
+				|| this.stallTimeout.compareTo(this.readTimeout) > 0;
+	}
 
 	/**
 	 * Exponential backoff with jitter; defaults mirror the prototype's policy (5
