@@ -24,6 +24,7 @@ import tools.jackson.databind.JsonNode;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.http.CacheControl;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -217,9 +218,12 @@ class ConsoleIntegrationTests {
 			.contentTypeCompatibleWith(MediaType.TEXT_HTML)
 			.expectHeader()
 			.value("Content-Security-Policy", (policy) -> assertThat(policy).contains("default-src 'self'"))
+			.expectHeader()
+			.cacheControl(CacheControl.noCache())
 			.expectBody(String.class)
 			.returnResult()
 			.getResponseBody();
+		this.client.get().uri("/console/").exchange().expectStatus().isOk().expectBody(String.class).isEqualTo(page);
 		assertThat(page).contains("src=\"/console/console.js\"")
 			.contains("href=\"/console/console.css\"")
 			.doesNotContain("src=\"http")
