@@ -5,7 +5,7 @@
 # for a collector), against the Redis on 127.0.0.1:6379 under a fresh key prefix; beside its
 # API a second API runs on the same Redis and catalog as the raw-throughput baseline: the agent
 # off and JAVA_OPTS="$RAW_JAVA_OPTS" (default -XX:TieredStopAtLevel=4 -Xmx256m). Interleaved, RUNS
-# times, against each API:
+# times, against each API (which of the two goes first alternating from run to run):
 #   - cache-hit GET /api/v1/prices/{id} cycling over PRODUCTS ids,
 #   - cache-hit POST /api/v1/price with the prototype's body for the same ids,
 #   - the constant endpoint GET /api/v1/ping (same server, same JSON stack),
@@ -143,7 +143,10 @@ for api in shipped raw; do
 done
 declare -A RPS P50 P99 CPU
 for run in $(seq 1 "$RUNS"); do
-  for api in shipped raw; do
+  # the two APIs' order alternating from run to run, as the consoles' pair's below: a slow spell
+  # of the machine then falls on each of them alike
+  if ((run % 2)); then apis=(shipped raw); else apis=(raw shipped); fi
+  for api in "${apis[@]}"; do
     for target in "${TARGETS[@]}"; do
       line=$(run_wrk "$api" "$target" "$DURATION")
       log "run $run $api $target: $line"
