@@ -5,7 +5,8 @@
 # for a collector), against the Redis on 127.0.0.1:6379 under a fresh key prefix; beside its
 # API a second API runs on the same Redis and catalog as the raw-throughput baseline: the agent
 # off and JAVA_OPTS="$RAW_JAVA_OPTS" (default -XX:TieredStopAtLevel=4 -Xmx256m). Interleaved, RUNS
-# times, against each API (which of the two goes first alternating from run to run):
+# times, against each API (each target's two runs back to back, which API first alternating from
+# run to run):
 #   - cache-hit GET /api/v1/prices/{id} cycling over PRODUCTS ids,
 #   - cache-hit POST /api/v1/price with the prototype's body for the same ids,
 #   - the constant endpoint GET /api/v1/ping (same server, same JSON stack),
@@ -17,7 +18,8 @@
 # answer is checked ("source":"cache" for prices, "status":"ok" for ping; non-2xx and socket
 # errors must be 0). Then the staleness window of the shipped API's in-memory tier
 # (bench/Staleness.java). Prints medians, ranges, each API's CPU time per request and resident
-# memory, and the ratios against their targets.
+# memory, and the ratios against their targets (and, beside the ratio of the medians, the shipped
+# API's GET throughput over the raw one's in each run's back-to-back pair).
 #
 # Environment: CONSOLES (3), IDLE_SECONDS (30), CONNECTIONS (64), DURATION (10s), WARMUP (30s: the JIT settles after ~40 s of load), RUNS (3), PRODUCTS (10000),
 # REDIS_REQUESTS (1000000), API_PORT (18080; the stack's listeners and workers take the ports
@@ -143,11 +145,11 @@ for api in shipped raw; do
 done
 declare -A RPS P50 P99 CPU
 for run in $(seq 1 "$RUNS"); do
-  # the two APIs' order alternating from run to run, as the consoles' pair's below: a slow spell
-  # of the machine then falls on each of them alike
+  # the two APIs' runs of a target back to back, which of them first alternating from run to run
+  # (as the consoles' pair's below): a slow spell of the machine then falls on each of them alike
   if ((run % 2)); then apis=(shipped raw); else apis=(raw shipped); fi
-  for api in "${apis[@]}"; do
-    for target in "${TARGETS[@]}"; do
+  for target in "${TARGETS[@]}"; do
+    for api in "${apis[@]}"; do
       line=$(run_wrk "$api" "$target" "$DURATION")
       log "run $run $api $target: $line"
       if [[ $(field non2xx "$line") != 0 || $(field unexpected "$line") != 0 || $(field socket_errors "$line") != 0 ]]; then
@@ -225,6 +227,9 @@ get_p99=$(median "${P99[shipped-prices]}")
 post_p99=$(median "${P99[shipped-price-post]}")
 echo
 echo "RATIO shipped GET hit / raw GET hit throughput:    $get_vs_raw (target >= 0.80: $(verdict "$get_vs_raw" '>=' 0.80))"
+pairs=$(paste <(tr ' ' '\n' <<<"${RPS[shipped-prices]}" | sed '/^$/d') <(tr ' ' '\n' <<<"${RPS[raw-prices]}" | sed '/^$/d') |
+  awk '{ printf "%.2f ", $1 / $2 }')
+echo "RATIO shipped GET hit / raw GET hit, each run's back-to-back pair: ${pairs}(median $(median "$pairs"))"
 echo "RATIO shipped POST hit / shipped GET hit:          $post_vs_get (target >= 0.80: $(verdict "$post_vs_get" '>=' 0.80))"
 echo "FIGURE shipped GET hit p99:                        $get_p99 ms (target <= 20: $(verdict "$get_p99" '<=' 20))"
 echo "FIGURE shipped POST hit p99:                       $post_p99 ms (target <= 20: $(verdict "$post_p99" '<=' 20))"
